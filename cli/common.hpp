@@ -1,0 +1,47 @@
+#pragma once
+// Shared bits of the thin CLI: subcommand table, option-parsing helpers, the stderr progress line.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace palette::cli {
+
+namespace po = boost::program_options;
+
+using Args = std::vector<std::string>;
+struct Command {
+  std::string name;     // e.g. "traces stats"
+  std::string summary;  // one line for `palette --help`
+  std::function<int(const Args&)> run;
+};
+
+// Parses args against desc (+ positional); prints usage and returns false on --help.
+// Throws po::error on bad options (main turns it into a message).
+bool parse_options(const Args& args, const std::string& usage, po::options_description& desc,
+                   const po::positional_options_description& positional, po::variables_map& vm);
+
+// A progress line on stderr, redrawn at most every 200 ms; silent when stderr is not a terminal
+// unless `always` (long CI runs still get a line every few seconds).
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  void update(const std::string& text, double fraction = -1);  // fraction in [0,1], or -1 if unknown
+  void done(const std::string& text = "");
+
+ private:
+  std::string label_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_, start_;
+};
+
+std::string human_bytes(double bytes);
+std::string human_us(double us);
+
+// Registered by each command file.
+std::vector<Command> traces_commands();
+
+}  // namespace palette::cli

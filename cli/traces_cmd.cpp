@@ -1,0 +1,193 @@
+// palette traces stats|formats: look at trace files before fitting anything.
+#include <iostream>
+#include <sstream>
+
+#include "common.hpp"
+#include "palette/error.hpp"
+#include "palette/ingest/ingest.hpp"
+#include "palette/json_writer.hpp"
+#include "palette/stats/trace_stats.hpp"
+
+namespace palette::cli {
+namespace {
+
+// Options every command that reads traces shares.
+struct TraceInputOptions {
+  std::vector<std::string> paths;
+  std::string format;
+  bool strict = false;
+  double idle_window_s = 0;
+  std::string orphans = "attach";
+
+  void add_to(po::options_description& desc) {
+    desc.add_options()
+      ("format", po::value(&format), "trace format (default: detected per file; see `palette traces formats`)")
+      ("strict", po::bool_switch(&strict), "stop at the first malformed record instead of skipping and counting it")
+      ("idle-window", po::value(&idle_window_s), "seconds of trace time after which a trace that got no new span is complete (default: per format)")
+      ("orphans", po::value(&orphans), "spans whose parent is missing: attach (under the root) or drop");
+    desc.add_options()("paths", po::value(&paths)->multitoken(), "trace files, directories or globs");
+  }
+
+  ingest::IngestOptions to_ingest() const {
+    ingest::IngestOptions o;
+    o.format = format;
+    o.strict = strict;
+    if (idle_window_s < 0) throw Error(ErrorKind::bad_value, "must be >= 0").at_key("--idle-window");
+    o.idle_window_us = static_cast<int64_t>(idle_window_s * 1e6);
+    if (orphans == "attach") o.normalize.orphans = ingest::OrphanPolicy::attach;
+    else if (orphans == "drop") o.normalize.orphans = ingest::OrphanPolicy::drop;
+    else throw Error(ErrorKind::bad_value, "expected attach or drop, got \"" + orphans + "\"").at_key("--orphans");
+    return o;
+  }
+};
+
+ingest::IngestProgressFn progress_to(Progress& bar) {
+  return [&bar](const ingest::IngestProgress& p) {
+    const auto* s = p.source;
+    double frac = -1;
+    if (s && s->size_on_disk() > 0)
+      frac = (static_cast<double>(p.file_index) +
+              static_cast<double>(s->position_on_disk()) / static_cast<double>(s->size_on_disk())) /
+             static_cast<double>(p.file_count);
+    std::ostringstream text;
+    text << "file " << p.file_index + 1 << "/" << p.file_count << ", " << p.spans_read << " spans, " << p.traces_kept
+         << " traces";
+    bar.update(text.str(), frac);
+  };
+}
+
+void write_json(std::ostream& out, const ingest::IngestReport& report, const stats::TraceSummary& s,
+                const ingest::Diagnostics& diag) {
+  JsonWriter w(out, true);
+  w.begin_object();
+  w.key("traces").value(s.traces);
+  w.key("spans").value(s.spans);
+  w.key("calls").value(s.calls);
+  w.key("services").value(s.services);
+  w.key("apis").value(s.apis);
+  w.key("edges").value(s.edges);
+  w.key("max_depth").value(s.max_depth);
+  w.key("max_span_depth").value(s.max_span_depth);
+  w.key("root_latency_us").begin_object();
+  w.key("p50").value(s.root_p50_us).key("p90").value(s.root_p90_us).key("p99").value(s.root_p99_us);
+  w.key("mean").value(s.root_mean_us);
+  w.end_object();
+  w.key("traced_window_s").value(static_cast<double>(s.last_start_us - s.first_start_us) / 1e6);
+  w.key("traces_with_incomplete_timing").value(s.traces_with_incomplete_timing);
+  w.key("root_apis").begin_object();
+  for (const auto& [api, n] : s.root_apis) w.key(api).value(n);
+  w.end_object();
+  w.key("call_kinds").begin_object();
+  for (const auto& [k, n] : s.node_kinds) w.key(k).value(n);
+  w.end_object();
+  w.key("anomalies").begin_object();
+  for (const auto& [k, n] : diag.nonzero()) w.key(k).value(n);
+  w.end_object();
+  w.key("malformed_examples").begin_array();
+  for (const auto& e : diag.examples()) w.value(e.what());
+  w.end_array();
+  w.key("files").begin_array();
+  for (const auto& f : report.files) {
+    w.begin_object();
+    w.key("path").value(f.path).key("format").value(f.format).key("detected").value(f.detected);
+    w.key("bytes").value(f.bytes_on_disk).key("spans_read").value(f.spans_read);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("skipped_files").begin_array();
+  for (const auto& f : report.skipped_files) w.value(f);
+  w.end_array();
+  w.key("spans_read").value(report.spans_read);
+  w.key("peak_open_traces").value(static_cast<uint64_t>(report.peak_open_traces));
+  w.end_object();
+  out << "\n";
+}
+
+void write_human(std::ostream& out, const ingest::IngestReport& report, const stats::TraceSummary& s,
+                 const ingest::Diagnostics& diag) {
+  std::map<std::string, int> formats;
+  uint64_t bytes = 0;
+  for (const auto& f : report.files) {
+    ++formats[f.format];
+    bytes += f.bytes_on_disk;
+  }
+  out << "files          " << report.files.size() << " (";
+  bool first = true;
+  for (const auto& [f, n] : formats) {
+    out << (first ? "" : ", ") << f << ": " << n;
+    first = false;
+  }
+  out << "), " << human_bytes(static_cast<double>(bytes)) << "\n";
+  for (const auto& f : report.skipped_files) out << "  skipped (not a trace format palette knows): " << f << "\n";
+  out << "traces         " << s.traces << "\n";
+  out << "spans          " << s.spans << " (read " << report.spans_read << ")\n";
+  out << "calls          " << s.calls << " (";
+  first = true;
+  for (const auto& [k, n] : s.node_kinds) {
+    out << (first ? "" : ", ") << k << " " << n;
+    first = false;
+  }
+  out << ")\n";
+  out << "services       " << s.services << "\n";
+  out << "APIs           " << s.apis << "\n";
+  out << "edges          " << s.edges << "\n";
+  out << "max depth      " << s.max_depth << " calls (" << s.max_span_depth << " spans)\n";
+  out << "root latency   p50 " << human_us(s.root_p50_us) << ", p90 " << human_us(s.root_p90_us) << ", p99 "
+      << human_us(s.root_p99_us) << "\n";
+  if (s.traces > 1)
+    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s\n";
+  out << "root APIs      ";
+  for (size_t k = 0; k < s.root_apis.size() && k < 5; ++k)
+    out << (k ? "\n               " : "") << s.root_apis[k].first << " (" << s.root_apis[k].second << ")";
+  if (s.root_apis.size() > 5) out << "\n               ... " << s.root_apis.size() - 5 << " more";
+  out << "\n";
+  auto anomalies = diag.nonzero();
+  out << "anomalies      " << (anomalies.empty() ? "none" : "") << "\n";
+  for (const auto& [k, n] : anomalies) out << "  " << k << ": " << n << "\n";
+  for (const auto& e : diag.examples()) out << "  e.g. " << e.what() << "\n";
+}
+
+int traces_stats(const Args& args) {
+  TraceInputOptions in;
+  bool json = false;
+  po::options_description desc("palette traces stats");
+  in.add_to(desc);
+  desc.add_options()("json", po::bool_switch(&json), "print exactly one JSON object on stdout");
+  po::positional_options_description pos;
+  pos.add("paths", -1);
+  po::variables_map vm;
+  if (!parse_options(args, "palette traces stats [options] PATH...", desc, pos, vm)) return 0;
+  if (in.paths.empty()) throw Error(ErrorKind::missing, "give at least one trace file, directory or glob").at_key("PATH");
+
+  Catalog catalog;
+  ingest::Diagnostics diag;
+  stats::TraceStats st;
+  Progress bar("reading");
+  auto report = ingest::ingest(in.paths, in.to_ingest(), catalog, diag, [&](CallTree&& t) { st.add(t); },
+                               progress_to(bar));
+  bar.done();
+  auto summary = st.summary(catalog);
+  if (json) write_json(std::cout, report, summary, diag);
+  else write_human(std::cout, report, summary, diag);
+  return 0;
+}
+
+int traces_formats(const Args& args) {
+  po::options_description desc("palette traces formats");
+  po::variables_map vm;
+  if (!parse_options(args, "palette traces formats", desc, {}, vm)) return 0;
+  for (const auto& f : ingest::ReaderRegistry::builtin().factories())
+    std::cout << f.name << std::string(f.name.size() < 10 ? 10 - f.name.size() : 1, ' ') << f.description << "\n";
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> traces_commands() {
+  return {
+      {"traces stats", "summarise trace files: counts, depth, root latency, anomalies", traces_stats},
+      {"traces formats", "list the trace formats palette reads", traces_formats},
+  };
+}
+
+}  // namespace palette::cli

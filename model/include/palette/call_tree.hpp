@@ -1,0 +1,85 @@
+#pragma once
+// CallTree: one trace after normalization, as a tree of API invocations. A client span and the server
+// span it caused are one node (both durations kept: the caller's includes the network); in-process spans
+// of the parent's own service are `local` nodes; the root is node 0. Nodes are stored breadth-first, so
+// the children of a node are contiguous and sorted by start time.
+//
+// Catalog: the names and APIs (service + operation) that the trees of one ingestion refer to by id.
+//
+//   for (uint32_t c = tree.nodes[0].first_child; c < tree.nodes[0].end_child(); ++c) ...
+//   catalog.service_name(catalog.api(tree.nodes[c].api).service)
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "palette/ids.hpp"
+#include "palette/names.hpp"
+#include "palette/span.hpp"
+
+namespace palette {
+
+using ApiId = uint32_t;
+inline constexpr ApiId kNoApi = 0xFFFFFFFFu;
+
+struct Api {
+  NameId service = kNoName;
+  NameId operation = kNoName;
+};
+
+class Catalog {
+ public:
+  NameTable names;  // service and operation names share one table
+
+  ApiId intern_api(NameId service, NameId operation);
+  ApiId find_api(NameId service, NameId operation) const;  // kNoApi if absent
+  const Api& api(ApiId id) const { return apis_[id]; }
+  size_t api_count() const { return apis_.size(); }
+  const std::string& service_name(ApiId id) const { return names.text(apis_[id].service); }
+  const std::string& operation_name(ApiId id) const { return names.text(apis_[id].operation); }
+  std::string api_label(ApiId id) const;  // "service:operation"
+
+ private:
+  std::vector<Api> apis_;
+  std::unordered_map<uint64_t, ApiId> index_;  // (service << 32 | operation) -> id
+};
+
+enum class NodeKind : uint8_t {
+  root,         // the trace's entry invocation
+  rpc,          // a client span and its server span, merged
+  server_only,  // a server span whose caller recorded no client span
+  client_only,  // a client span whose callee recorded nothing (uninstrumented peer, database, ...)
+  local,        // an in-process span of the parent's own service (handler, middleware, internal work)
+};
+const char* to_string(NodeKind kind);
+
+struct CallNode {
+  ApiId api = kNoApi;
+  int32_t parent = -1;
+  uint32_t first_child = 0, child_count = 0;
+  uint32_t depth = 1;               // root = 1
+  int64_t start_us = kNoTime;       // callee side (server span), or the only span there is
+  int64_t duration_us = kNoTime;
+  int64_t caller_start_us = kNoTime;     // caller side (client span); kNoTime when there is none
+  int64_t caller_duration_us = kNoTime;
+  int64_t request_bytes = -1, response_bytes = -1;
+  NodeKind kind = NodeKind::rpc;
+  bool error = false;
+
+  uint32_t end_child() const { return first_child + child_count; }
+  bool has_timing() const { return start_us != kNoTime && duration_us != kNoTime; }
+  int64_t end_us() const { return start_us + duration_us; }
+};
+
+struct CallTree {
+  Id128 trace_id;
+  std::vector<CallNode> nodes;  // breadth-first; nodes[0] is the root
+  uint32_t span_count = 0;      // spans that went into this tree (after de-duplication)
+  uint32_t max_span_depth = 0;  // depth of the span tree before client/server merging
+  bool timing_complete = true;  // false if any node lacks a timestamp or duration
+
+  const CallNode& root() const { return nodes.front(); }
+  uint32_t max_depth() const;
+};
+
+}  // namespace palette

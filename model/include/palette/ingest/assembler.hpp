@@ -1,0 +1,55 @@
+#pragma once
+// TraceAssembler: groups spans into traces as they stream in, from any number of files, with memory
+// bounded by the traces still open. A trace is closed (handed to the sink) once no span of it has been
+// seen for `idle_window_us` of trace time, measured against the newest span start seen so far (the
+// watermark), and at flush_all(). Closed traces come out in the order they were first seen, so a run is
+// deterministic. A span arriving for a trace that was closed recently is counted as "late_spans" and
+// dropped: widen the window when that counter is not zero.
+//
+//   TraceAssembler asm_(60'000'000, diag, [&](RawTrace&& t) { ... });
+//   reader->read(src, ctx /* ctx.sink = asm_ */);   asm_.flush_all();
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+
+#include "palette/ingest/diagnostics.hpp"
+#include "palette/ingest/reader.hpp"
+#include "palette/span.hpp"
+
+namespace palette::ingest {
+
+class TraceAssembler final : public SpanSink {
+ public:
+  using Sink = std::function<void(RawTrace&&)>;
+  TraceAssembler(int64_t idle_window_us, Diagnostics& diag, Sink sink);
+
+  void add(Span&& span) override;
+  void flush_all();  // closes every open trace (end of input)
+
+  void set_idle_window(int64_t us) { idle_window_us_ = us; }
+  size_t open_traces() const { return open_.size(); }
+  size_t peak_open_traces() const { return peak_open_; }
+
+ private:
+  struct Open {
+    RawTrace trace;
+    uint64_t seq;  // first-seen order
+  };
+  void close_idle();
+  void close(std::vector<std::pair<uint64_t, Id128>>& ids);
+
+  int64_t idle_window_us_;
+  Diagnostics& diag_;
+  Sink sink_;
+  std::unordered_map<Id128, Open, Id128Hash> open_;
+  std::unordered_map<Id128, int64_t, Id128Hash> recently_closed_;  // id -> watermark when closed
+  int64_t watermark_ = kNoTime;
+  int64_t last_sweep_ = kNoTime;
+  uint64_t seq_ = 0;
+  uint64_t adds_since_sweep_ = 0;
+  size_t peak_open_ = 0;
+  uint64_t& late_spans_;
+  uint64_t& spans_without_trace_id_;
+};
+
+}  // namespace palette::ingest

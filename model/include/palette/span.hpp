@@ -1,0 +1,47 @@
+#pragma once
+// Span: one record of a distributed trace as a reader produced it, before normalization: ids, where it
+// ran (service), what it did (operation), when (µs since the epoch) and how long (µs). Readers of every
+// format produce Spans; normalization (ingest/normalize.hpp) turns the Spans of one trace into a CallTree.
+//
+//   Span s;  s.trace_id = Id128::from_text("0ba246a1142ae857");  s.service = names.intern("frontend");
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "palette/ids.hpp"
+#include "palette/names.hpp"
+
+namespace palette {
+
+inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+
+enum class SpanKind : uint8_t { unspecified, server, client, internal, producer, consumer };
+const char* to_string(SpanKind kind);
+
+struct Span {
+  Id128 trace_id, span_id, parent_id;  // parent_id empty: a root (or a span whose parent is unknown)
+  NameId service = kNoName;            // kNoName: the format gave none; see NormalizeOptions
+  NameId operation = kNoName;
+  NameId remote_service = kNoName;  // the peer a client span calls, where the format says (Zipkin, OTLP)
+  int64_t start_us = kNoTime;       // kNoTime: the record has no timestamp
+  int64_t duration_us = kNoTime;    // kNoTime: the record has no duration
+  int64_t request_bytes = -1, response_bytes = -1;  // -1: not recorded
+  SpanKind kind = SpanKind::unspecified;
+  bool error = false;
+  bool shared = false;  // Zipkin: a server half that reuses its client's span id
+  // Attributes the user asked to keep (ReaderOptions::keep_attributes), as interned key/value pairs.
+  std::vector<std::pair<NameId, NameId>> attributes;
+
+  bool has_timing() const { return start_us != kNoTime && duration_us != kNoTime; }
+  int64_t end_us() const { return start_us + duration_us; }
+};
+
+// The spans of one trace, in the order the reader saw them.
+struct RawTrace {
+  Id128 trace_id;
+  std::vector<Span> spans;
+  int64_t last_seen_us = kNoTime;  // largest span start seen: drives the idle window of the assembler
+};
+
+}  // namespace palette

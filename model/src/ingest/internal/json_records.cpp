@@ -1,0 +1,79 @@
+#include "json_records.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "palette/error.hpp"
+
+namespace palette::ingest::internal {
+
+int64_t json_int(simdjson::ondemand::value v, const char* what) {
+  simdjson::ondemand::json_type type;
+  if (v.type().get(type)) throw RecordError(std::string(what) + ": not a value");
+  if (type == simdjson::ondemand::json_type::string) {
+    std::string_view s = need(v.get_string(), what);
+    int64_t out = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+      throw RecordError(std::string(what) + ": expected an integer, found \"" + std::string(s.substr(0, 40)) + "\"");
+    return out;
+  }
+  if (type == simdjson::ondemand::json_type::number) {
+    simdjson::ondemand::number_type nt;
+    if (v.get_number_type().get(nt)) throw RecordError(std::string(what) + ": bad number");
+    if (nt == simdjson::ondemand::number_type::floating_point_number) {
+      double d = need(v.get_double(), what);
+      if (!std::isfinite(d) || std::fabs(d) > 9.2e18) throw RecordError(std::string(what) + ": number out of range");
+      return static_cast<int64_t>(std::llround(d));
+    }
+    if (nt == simdjson::ondemand::number_type::unsigned_integer) {
+      uint64_t u = need(v.get_uint64(), what);
+      if (u > static_cast<uint64_t>(INT64_MAX)) throw RecordError(std::string(what) + ": number out of range");
+      return static_cast<int64_t>(u);
+    }
+    return need(v.get_int64(), what);
+  }
+  throw RecordError(std::string(what) + ": expected an integer");
+}
+
+char first_json_byte(std::string_view head) {
+  size_t i = 0;
+  if (head.size() >= 3 && static_cast<unsigned char>(head[0]) == 0xEF) i = 3;  // UTF-8 BOM
+  for (; i < head.size(); ++i)
+    if (head[i] != ' ' && head[i] != '\n' && head[i] != '\r' && head[i] != '\t') return head[i];
+  return 0;
+}
+
+void read_json_units(ByteSource& source, ReadContext& ctx, std::vector<std::vector<std::string>> wrapper_paths,
+                     const std::string& record_kind, const UnitParser& parse) {
+  JsonUnits units(source, std::move(wrapper_paths));
+  simdjson::ondemand::parser parser;
+  JsonUnit unit;
+  uint64_t next_progress = 4 << 20;
+  for (;;) {
+    try {
+      if (!units.next(unit)) break;
+    } catch (const Error& e) {
+      // Broken structure between records: what came before was read; the rest cannot be delimited.
+      ctx.diag.malformed(record_kind, e);
+      break;
+    }
+    try {
+      simdjson::padded_string_view view(unit.data, unit.size, unit.capacity);
+      simdjson::ondemand::document doc;
+      if (auto err = parser.iterate(view).get(doc)) throw RecordError(simdjson::error_message(err));
+      parse(unit, doc);
+    } catch (const RecordError& e) {
+      ctx.diag.malformed(record_kind, Error(ErrorKind::malformed, record_kind + " record: " + e.what())
+                                          .at_file(source.name())
+                                          .at_line(unit.line));
+    }
+    if (ctx.progress && source.content_bytes_read() >= next_progress) {
+      ctx.progress(source);
+      next_progress = source.content_bytes_read() + (4 << 20);
+    }
+  }
+  if (ctx.progress) ctx.progress(source);
+}
+
+}  // namespace palette::ingest::internal

@@ -1,0 +1,67 @@
+#pragma once
+// Helpers shared by the test modules.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace palette::test {
+
+// A file of the shared real-trace corpus (../shared/data/traces beside the checkout). Fails the test,
+// rather than skipping it, when the corpus is missing: CI always has it.
+inline std::string shared_trace(const std::string& relative) {
+  std::string path = std::string(PALETTE_SHARED_TRACES) + "/" + relative;
+  if (!std::filesystem::exists(path)) ADD_FAILURE() << "shared trace corpus file missing: " << path;
+  return path;
+}
+
+// A fresh empty directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "palette-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(file(name), std::ios::binary) << content;
+    return file(name);
+  }
+
+ private:
+  std::string path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs a shell command, returns its exit status and captures stdout (and stderr if asked).
+struct CommandResult {
+  int status = -1;
+  std::string out;
+};
+inline CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+}  // namespace palette::test
