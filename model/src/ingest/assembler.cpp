@@ -7,7 +7,6 @@ namespace palette::ingest {
 
 TraceAssembler::TraceAssembler(int64_t idle_window_us, Diagnostics& diag, Sink sink)
     : idle_window_us_(idle_window_us),
-      diag_(diag),
       sink_(std::move(sink)),
       late_spans_(diag.counter("late_spans")),
       spans_without_trace_id_(diag.counter("spans_without_trace_id")) {}

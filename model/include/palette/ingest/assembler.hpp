@@ -39,7 +39,6 @@ class TraceAssembler final : public SpanSink {
   void close(std::vector<std::pair<uint64_t, Id128>>& ids);
 
   int64_t idle_window_us_;
-  Diagnostics& diag_;
   Sink sink_;
   std::unordered_map<Id128, Open, Id128Hash> open_;
   std::unordered_map<Id128, int64_t, Id128Hash> recently_closed_;  // id -> watermark when closed
