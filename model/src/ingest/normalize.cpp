@@ -220,6 +220,8 @@ struct Normalizer::Impl {
     // whose interval holds the child's start, else the first.
     for (auto& child : spans) {
       if (child.parent_id != id) continue;
+      if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
+        continue;  // a paired server is the client's child by construction
       const std::pair<uint32_t, Id128>* best = nullptr;
       for (const auto& sv : server_ids) {
         const Span& s = spans[sv.first];
