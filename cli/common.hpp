@@ -2,7 +2,9 @@
 // Shared bits of the thin CLI: subcommand table, option-parsing helpers, the stderr progress line.
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,11 @@ class Progress {
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_, start_;
 };
+
+// Opens a file for writing; refuses to replace an existing one unless `force` (nothing a user has is
+// overwritten without asking). finish_output flushes and reports write errors.
+std::unique_ptr<std::ofstream> open_output(const std::string& path, bool force);
+void finish_output(std::ofstream& out, const std::string& path);
 
 std::string human_bytes(double bytes);
 std::string human_us(double us);

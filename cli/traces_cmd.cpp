@@ -5,6 +5,8 @@
 #include "common.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
+#include "palette/ingest/synthetic.hpp"
+#include "palette/ingest/trace_writer.hpp"
 #include "palette/json_writer.hpp"
 #include "palette/stats/trace_stats.hpp"
 
@@ -181,12 +183,47 @@ int traces_formats(const Args& args) {
   return 0;
 }
 
+int traces_synth(const Args& args) {
+  ingest::SyntheticSpec spec;
+  std::string format = "jaeger", output;
+  bool force = false;
+  po::options_description desc("palette traces synth");
+  desc.add_options()
+    ("traces,n", po::value(&spec.traces)->default_value(spec.traces), "number of traces")
+    ("services", po::value(&spec.services)->default_value(spec.services), "number of services")
+    ("apis-per-service", po::value(&spec.apis_per_service)->default_value(spec.apis_per_service), "APIs per service")
+    ("depth", po::value(&spec.depth)->default_value(spec.depth), "layers of the call graph")
+    ("rate", po::value(&spec.rate_per_s)->default_value(spec.rate_per_s), "root arrivals per second (Poisson)")
+    ("seed", po::value(&spec.seed)->default_value(spec.seed), "random seed (same seed, same file)")
+    ("format", po::value(&format)->default_value(format), "jaeger or otlp")
+    ("output,o", po::value(&output), "file to write (required)")
+    ("force", po::bool_switch(&force), "overwrite the output file if it exists");
+  po::variables_map vm;
+  if (!parse_options(args, "palette traces synth [options] -o FILE", desc, {}, vm)) return 0;
+  if (output.empty()) throw Error(ErrorKind::missing, "give the file to write").at_key("--output");
+  auto out = open_output(output, force);
+  Catalog catalog;
+  auto writer = ingest::TraceWriter::create(format, *out, catalog);
+  Progress bar("generating");
+  uint64_t done = 0;
+  ingest::generate_synthetic(spec, catalog, [&](CallTree&& t) {
+    writer->add(t);
+    if (++done % 1000 == 0) bar.update(std::to_string(done) + " traces", static_cast<double>(done) / static_cast<double>(spec.traces));
+  });
+  writer->finish();
+  finish_output(*out, output);
+  bar.done();
+  std::cerr << "wrote " << done << " traces to " << output << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> traces_commands() {
   return {
       {"traces stats", "summarise trace files: counts, depth, root latency, anomalies", traces_stats},
       {"traces formats", "list the trace formats palette reads", traces_formats},
+      {"traces synth", "write synthetic traces of a random microservice system (benchmarks, examples)", traces_synth},
   };
 }
 
