@@ -61,6 +61,23 @@ TEST(JsonUnits, UnwrapsTheDataArrayAtEveryChunkSize) {
   }
 }
 
+TEST(JsonUnits, EscapesAndBracketsInStringsAcrossBlockBoundaries) {
+  // Long enough for the 64-byte block scanner, with escapes and brackets inside strings placed at many
+  // offsets relative to the block edges.
+  std::vector<std::string> elements;
+  for (int k = 0; k < 70; ++k) {
+    std::string pad(static_cast<size_t>(k), 'p');
+    elements.push_back("{\"" + pad + "\":\"a\\\\\",\"b\":\"}]\\\"{[\\\\\\\"\",\"n\":[[{}],{\"x\":\"]\"}]}");
+  }
+  std::string text = "{\"data\":[";
+  for (size_t k = 0; k < elements.size(); ++k) text += (k ? "," : "") + elements[k];
+  text += "]}";
+  for (size_t step : {1u, 5u, 63u, 64u, 65u, 1000u, 100000u}) {
+    auto u = units_of(text, {{"data"}}, step);
+    ASSERT_EQ(u, elements) << "step " << step;
+  }
+}
+
 TEST(JsonUnits, NestedWrapperPath) {
   auto u = units_of(R"({"result":{"other":[1,2],"resourceSpans":[{"x":1},{"y":2}]}})", {{"result", "resourceSpans"}}, 5);
   ASSERT_EQ(u.size(), 2u);
@@ -84,10 +101,10 @@ TEST(JsonUnits, UnitsCarryLinesAndOffsets) {
   JsonUnits units(src, {{"data"}});
   JsonUnit u;
   ASSERT_TRUE(units.next(u));
-  EXPECT_EQ(u.line, 2);
+  EXPECT_EQ(units.line_of(u.offset), 2);
   EXPECT_EQ(u.offset, 10u);
   ASSERT_TRUE(units.next(u));
-  EXPECT_EQ(u.line, 4);
+  EXPECT_EQ(units.line_of(u.offset), 4);
   EXPECT_GE(u.capacity, u.size + 64);  // simdjson padding is readable
   EXPECT_FALSE(units.next(u));
 }

@@ -7,6 +7,10 @@
 
 namespace palette::ingest::internal {
 
+void throw_record_error(const char* what, simdjson::error_code err) {
+  throw RecordError(std::string(what) + ": " + simdjson::error_message(err));
+}
+
 int64_t json_int(simdjson::ondemand::value v, const char* what) {
   simdjson::ondemand::json_type type;
   if (v.type().get(type)) throw RecordError(std::string(what) + ": not a value");
@@ -66,7 +70,7 @@ void read_json_units(ByteSource& source, ReadContext& ctx, std::vector<std::vect
     } catch (const RecordError& e) {
       ctx.diag.malformed(record_kind, Error(ErrorKind::malformed, record_kind + " record: " + e.what())
                                           .at_file(source.name())
-                                          .at_line(unit.line));
+                                          .at_line(units.line_of(unit.offset)));
     }
     if (ctx.progress && source.content_bytes_read() >= next_progress) {
       ctx.progress(source);

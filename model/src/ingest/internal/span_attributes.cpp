@@ -9,6 +9,7 @@ namespace palette::ingest::internal {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
+  if (a == b) return true;  // the common spelling, without the per-character folding
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
@@ -50,6 +51,7 @@ void AttributeValue::append_text(std::string& out) const {
 }
 
 SpanKind parse_span_kind(std::string_view text) {
+  if (text.size() < 6 || text.size() > 8) return SpanKind::unspecified;
   if (iequals(text, "server")) return SpanKind::server;
   if (iequals(text, "client")) return SpanKind::client;
   if (iequals(text, "producer")) return SpanKind::producer;
