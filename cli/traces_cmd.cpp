@@ -75,6 +75,9 @@ void write_json(std::ostream& out, const ingest::IngestReport& report, const sta
   w.key("mean").value(s.root_mean_us);
   w.end_object();
   w.key("traced_window_s").value(static_cast<double>(s.last_start_us - s.first_start_us) / 1e6);
+  w.key("traced_rate_per_s").value(s.traced_rate_per_s);
+  w.key("sampling_probability").value(s.sampling_probability);
+  w.key("request_rate_per_s").value(s.request_rate_per_s);
   w.key("traces_with_incomplete_timing").value(s.traces_with_incomplete_timing);
   w.key("root_apis").begin_object();
   for (const auto& [api, n] : s.root_apis) w.key(api).value(n);
@@ -136,8 +139,13 @@ void write_human(std::ostream& out, const ingest::IngestReport& report, const st
   out << "max depth      " << s.max_depth << " calls (" << s.max_span_depth << " spans)\n";
   out << "root latency   p50 " << human_us(s.root_p50_us) << ", p90 " << human_us(s.root_p90_us) << ", p99 "
       << human_us(s.root_p99_us) << "\n";
-  if (s.traces > 1)
-    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s\n";
+  if (s.traces > 1) {
+    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s, "
+        << s.traced_rate_per_s << " traces/s";
+    if (s.sampling_probability > 0)
+      out << " (sampled at " << s.sampling_probability << ": ~" << s.request_rate_per_s << " requests/s)";
+    out << "\n";
+  }
   out << "root APIs      ";
   for (size_t k = 0; k < s.root_apis.size() && k < 5; ++k)
     out << (k ? "\n               " : "") << s.root_apis[k].first << " (" << s.root_apis[k].second << ")";

@@ -153,7 +153,9 @@ TEST(Fit, HotelFitSampleFitKeepsTheStructure) {
   EXPECT_EQ(t.apis.size(), 6u);
   EXPECT_EQ(t.edges.size(), 5u);
   ASSERT_EQ(t.roots.size(), 1u);
-  EXPECT_NEAR(t.arrival_rate_per_s, 999.0 / 137.9, 0.1);  // 1000 traces over 137.9 s (SOURCE.txt)
+  // 1000 traces over 137.9 s (SOURCE.txt), recorded by a probabilistic sampler keeping 30%.
+  EXPECT_DOUBLE_EQ(t.source.sampling_probability, 0.3f);
+  EXPECT_NEAR(t.arrival_rate_per_s, 999.0 / 137.9 / 0.3, 0.3);
   // Sample as many traces, write them as Jaeger JSON, read and fit again.
   Catalog cat;
   ModelSampler ms(t, 9, cat);

@@ -30,6 +30,9 @@ struct Span {
   SpanKind kind = SpanKind::unspecified;
   bool error = false;
   bool shared = false;  // Zipkin: a server half that reuses its client's span id
+  // Head-based sampling probability the tracer recorded (Jaeger's sampler.param), 0 when unknown:
+  // the traced request rate is the stored rate divided by it.
+  float sampling_probability = 0;
   // Attributes the user asked to keep (ReaderOptions::keep_attributes), as interned key/value pairs.
   std::vector<std::pair<NameId, NameId>> attributes;
 

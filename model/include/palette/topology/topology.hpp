@@ -63,6 +63,7 @@ struct FitInfo {
 struct SourceInfo {
   uint64_t traces = 0, spans = 0;
   double window_s = 0;  // first to last root start
+  double sampling_probability = 0;  // the tracer's head sampling, 0 = not recorded (taken as 1)
   std::vector<std::string> files;
 };
 
@@ -73,7 +74,7 @@ struct Topology {
   std::vector<RootShare> roots;
   std::vector<double> latency_class_weights{1.0};    // per-request latency classes
   std::vector<double> structure_class_weights{1.0};  // per-request structure classes
-  double arrival_rate_per_s = 0;  // of the traced requests (traces / window)
+  double arrival_rate_per_s = 0;  // of the traced system: traces per second / sampling probability
   FitInfo fit;
   SourceInfo source;
 

@@ -51,8 +51,10 @@ void fit_graph(const Records& r, Topology& t) {
   const double window_s = (r.last_start_us - r.first_start_us) / 1e6;
   t.source.traces = r.requests.size();
   t.source.window_s = window_s;
-  // n arrivals over the window span n-1 gaps.
-  t.arrival_rate_per_s = window_s > 0 ? (n - 1) / window_s : 0;
+  // n arrivals over the window span n-1 gaps; a sampling tracer kept only a share of the requests.
+  t.source.sampling_probability = r.sampling_probability;
+  double kept = r.sampling_probability > 0 ? r.sampling_probability : 1.0;
+  t.arrival_rate_per_s = window_s > 0 ? (n - 1) / window_s / kept : 0;
 }
 
 }  // namespace palette::model::fit

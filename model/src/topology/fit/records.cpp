@@ -48,8 +48,14 @@ Records build_records(const ingest::TraceSet& traces, int64_t tolerance_us) {
   std::vector<uint32_t> todo;
   std::vector<uint32_t> inv_of_node;
   bool first = true;
+  double sampling_sum = 0;
+  uint64_t sampling_n = 0;
   for (const CallTree& tree : traces.traces) {
     if (tree.nodes.empty()) continue;
+    if (tree.sampling_probability > 0) {
+      sampling_sum += tree.sampling_probability;
+      ++sampling_n;
+    }
     RequestRecord req;
     req.first_invocation = static_cast<uint32_t>(r.invocations.size());
     req.start_us = static_cast<double>(tree.root().start_us);
@@ -153,6 +159,7 @@ Records build_records(const ingest::TraceSet& traces, int64_t tolerance_us) {
     req.invocation_count = static_cast<uint32_t>(r.invocations.size()) - req.first_invocation;
     r.requests.push_back(req);
   }
+  r.sampling_probability = sampling_n ? sampling_sum / static_cast<double>(sampling_n) : 0;
   r.api_external.resize(seen_as_server.size());
   for (size_t a = 0; a < seen_as_server.size(); ++a) r.api_external[a] = seen_as_server[a] ? 0 : 1;
   return r;

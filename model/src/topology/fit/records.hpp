@@ -61,6 +61,7 @@ struct Records {
   std::vector<StepAlphabet> alphabets;     // per ApiIndex
   uint64_t local_folded = 0, async_calls = 0;
   double first_start_us = 0, last_start_us = 0;
+  double sampling_probability = 0;  // mean over traces that record one
 };
 
 // Folds local nodes, merges APIs by label, groups calls into steps (overlap beyond `tolerance_us`).
