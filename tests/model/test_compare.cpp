@@ -14,6 +14,8 @@ using palette::Error;
 using palette::ErrorKind;
 using namespace palette::stats;
 
+using palette::test::error_of;
+
 namespace {
 
 std::vector<double> lognormal_draws(std::mt19937_64& rng, size_t n, double mu = 9.0, double sigma = 0.6) {
@@ -21,15 +23,6 @@ std::vector<double> lognormal_draws(std::mt19937_64& rng, size_t n, double mu = 
   std::vector<double> out(n);
   for (auto& v : out) v = dist(rng);
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

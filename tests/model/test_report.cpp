@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -19,6 +20,8 @@ using namespace palette;
 using namespace palette::report;
 using palette::test::count_of;
 using palette::test::markup_problem;
+
+using palette::test::error_of;
 
 namespace {
 
@@ -41,15 +44,6 @@ std::vector<std::vector<std::pair<double, double>>> polylines(const std::string&
     while (in >> x >> comma >> y) pts.emplace_back(x, y);
   }
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 stats::Sample lognormal(uint64_t seed, size_t n, double mu = 9.5) {
@@ -232,24 +226,27 @@ TEST(LatencyComparison, FormatsForPeople) {
 }
 
 namespace {
-ComparedInput input(std::string name, std::vector<double> v) {
-  ComparedInput in;
-  in.name = std::move(name);
-  in.latencies.path = in.name + ".csv";
-  in.latencies.source = "latencies_csv";
-  in.latencies.values_us = v;
-  in.sample = stats::Sample(std::move(v));
-  return in;
+// A comparison of in-memory latencies (named, in µs); `excluded` is attached to the last input.
+LatencyComparison comparison(const std::vector<std::pair<std::string, std::vector<double>>>& samples,
+                             const std::string& what = "root", std::map<std::string, uint64_t> excluded = {}) {
+  std::vector<ComparedInput> inputs;
+  for (const auto& [name, values] : samples) {
+    ComparedInput& in = inputs.emplace_back();
+    in.name = name;
+    in.latencies.path = name + ".csv";
+    in.latencies.source = "latencies_csv";
+    in.latencies.values_us = values;
+    in.sample = stats::Sample(values);
+  }
+  if (!inputs.empty()) inputs.back().latencies.excluded = std::move(excluded);
+  return compare_inputs(std::move(inputs), what);
 }
 }  // namespace
 
 TEST(LatencyComparison, JsonShapeForTwoAndForMoreInputs) {
-  std::vector<ComparedInput> two;
-  two.push_back(input("a", {10, 20, 30, 40, 50}));
-  two.push_back(input("b", {20, 40, 60, 80, 100}));
-  two[1].latencies.excluded["status=timeout"] = 3;
   std::ostringstream out;
-  write_comparison_json(out, compare_inputs(std::move(two), "root"));
+  write_comparison_json(out, comparison({{"a", {10, 20, 30, 40, 50}}, {"b", {20, 40, 60, 80, 100}}}, "root",
+                                        {{"status=timeout", 3}}));
   std::string j = out.str();
   for (const char* key : {"\"what\": \"root\"", "\"a\": \"a\"", "\"b\": \"b\"", "\"ks\": 0.6", "\"wasserstein_us\": 30",
                           "\"p50_rel_err\": 1", "\"p99_rel_err\": 1", "\"p50_us\": 60", "\"p99_9_us\": 49.96",
@@ -257,12 +254,8 @@ TEST(LatencyComparison, JsonShapeForTwoAndForMoreInputs) {
     EXPECT_NE(j.find(key), std::string::npos) << key << "\n" << j;
   EXPECT_EQ(j.find("\"pairs\""), std::string::npos);
 
-  std::vector<ComparedInput> three;
-  three.push_back(input("a", {10, 20, 30}));
-  three.push_back(input("b", {10, 20, 30}));
-  three.push_back(input("c", {0, 0, 0}));
   out.str("");
-  write_comparison_json(out, compare_inputs(std::move(three), "root"));
+  write_comparison_json(out, comparison({{"a", {10, 20, 30}}, {"b", {10, 20, 30}}, {"c", {0, 0, 0}}}));
   j = out.str();
   EXPECT_NE(j.find("\"pairs\": ["), std::string::npos) << j;
   EXPECT_EQ(count_of(j, "\"a\": \"a\""), 2u);
@@ -275,12 +268,10 @@ TEST(LatencyComparison, JsonShapeForTwoAndForMoreInputs) {
 }
 
 TEST(LatencyComparison, TextTable) {
-  std::vector<ComparedInput> in;
-  in.push_back(input("traces", {10000, 20000, 30000, 40000, 50000}));
-  in.push_back(input("simulation", {20000, 40000, 60000, 80000, 100000}));
-  in[1].latencies.excluded["status=error"] = 2;
   std::ostringstream out;
-  write_comparison_text(out, compare_inputs(std::move(in), "root"));
+  write_comparison_text(out, comparison({{"traces", {10000, 20000, 30000, 40000, 50000}},
+                                         {"simulation", {20000, 40000, 60000, 80000, 100000}}},
+                                        "root", {{"status=error", 2}}));
   std::string t = out.str();
   // p90 = 40 + 0.6·10 (rank 3.6), p99 = 80 + 0.96·20 = 99.2 (rank 3.96): type 7.
   EXPECT_NE(t.find("end-to-end (root) latency\n\ninput       n    p50    p90      p99    p99.9   mean     max\n"
@@ -298,10 +289,7 @@ TEST(LatencyComparison, TextTable) {
 
 TEST(LatencyComparison, ReportFolderIsWrittenOnceUnlessForced) {
   palette::test::TempDir dir;
-  std::vector<ComparedInput> in;
-  in.push_back(input("traces", {10000, 20000, 30000}));
-  in.push_back(input("sim", {12000, 21000, 29000}));
-  auto c = compare_inputs(std::move(in), "frontend:/hotels");
+  auto c = comparison({{"traces", {10000, 20000, 30000}}, {"sim", {12000, 21000, 29000}}}, "frontend:/hotels");
   std::string folder = dir.file("out/report");
   std::string path = write_comparison_report(folder, c, false);
   EXPECT_EQ(path, folder + "/report.html");

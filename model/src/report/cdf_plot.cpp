@@ -73,12 +73,9 @@ std::string cdf_plot_svg(const std::vector<CdfSeries>& series, const CdfPlotOpti
   }
   label_percent(y);
 
-  internal::FrameSpec spec;
-  spec.width = options.width;
-  spec.height = options.height;
-  spec.title = options.title;
-  for (size_t k = 0; k < series.size(); ++k) spec.legend.push_back({series[k].name, series_style(k), false});
-  internal::Frame frame(spec, x, y);
+  std::vector<std::string> names;
+  for (const auto& s : series) names.push_back(s.name);
+  internal::Frame frame(internal::frame_spec(options.width, options.height, options.title, names, false), x, y);
   std::string svg = frame.open();
 
   std::vector<double> levels;

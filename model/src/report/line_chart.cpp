@@ -35,12 +35,9 @@ std::string line_chart_svg(const std::vector<LineSeries>& series, const LineChar
                                    : internal::linear_axis(options.y_from_zero ? std::min(0.0, ylo) : ylo, yhi, 6);
   x.label = options.x_label;
   y.label = options.y_label;
-  internal::FrameSpec spec;
-  spec.width = options.width;
-  spec.height = options.height;
-  spec.title = options.title;
-  for (size_t k = 0; k < series.size(); ++k) spec.legend.push_back({series[k].name, series_style(k), true});
-  internal::Frame frame(spec, x, y);
+  std::vector<std::string> names;
+  for (const auto& s : series) names.push_back(s.name);
+  internal::Frame frame(internal::frame_spec(options.width, options.height, options.title, names, true), x, y);
 
   std::string svg = frame.open();
   for (size_t k = 0; k < series.size(); ++k) {

@@ -160,6 +160,16 @@ std::string text(double x, double y, const std::string& content, const char* anc
 
 }  // namespace
 
+FrameSpec frame_spec(int width, int height, std::string title, const std::vector<std::string>& series_names,
+                     bool legend_markers) {
+  FrameSpec spec;
+  spec.width = width;
+  spec.height = height;
+  spec.title = std::move(title);
+  for (size_t k = 0; k < series_names.size(); ++k) spec.legend.push_back({series_names[k], series_style(k), legend_markers});
+  return spec;
+}
+
 Frame::Frame(FrameSpec spec, Axis x, Axis y) : spec_(std::move(spec)), x_(std::move(x)), y_(std::move(y)) {
   double widest_y = 0;
   for (const auto& t : y_.ticks) widest_y = std::max(widest_y, text_width(t.label + spec_.y_tick_suffix, kTickFont));

@@ -55,6 +55,10 @@ struct FrameSpec {
   std::string y_tick_suffix;  // e.g. "%" (labels come as given by the axis otherwise)
 };
 
+// A spec with one legend entry per series name, styled by position (series_style(k)).
+FrameSpec frame_spec(int width, int height, std::string title, const std::vector<std::string>& series_names,
+                     bool legend_markers);
+
 // Lays out the plot area (room for the title, the y tick labels, the axis labels and the legend on
 // the right), sets the axes' pixel ranges, and writes everything but the series.
 class Frame {
