@@ -151,6 +151,21 @@ TEST(CdfPlot, TailViewGoesDownToOneOverN) {
   for (size_t k = 1; k < pts.size(); ++k) EXPECT_GE(pts[k].second, pts[k - 1].second);
 }
 
+TEST(CdfPlot, LongNamesMoveTheLegendUnderThePlot) {
+  auto s = lognormal(9, 200);
+  // The plot frame is the last <rect x=...>; its width tells where the legend went.
+  auto frame_width = [](const std::string& svg) {
+    size_t pos = svg.rfind("<rect x=");
+    return std::strtod(svg.c_str() + svg.find("width=\"", pos) + 7, nullptr);
+  };
+  std::string short_names = cdf_plot_svg({{"traces", &s}, {"sim", &s}});
+  std::string long_names =
+      cdf_plot_svg({{"traces of the production system, week 12", &s}, {"simulation with caller conditioning", &s}});
+  EXPECT_LT(frame_width(short_names), 640);  // legend on the right
+  EXPECT_GT(frame_width(long_names), 680);   // legend below: the plot keeps the whole width
+  EXPECT_EQ(markup_problem(long_names), "");
+}
+
 TEST(CdfPlot, RefusesEmptyInput) {
   stats::Sample empty;
   EXPECT_EQ(error_of([] { cdf_plot_svg({}); }), "a CDF plot needs at least one series");

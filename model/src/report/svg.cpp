@@ -12,7 +12,8 @@ SeriesStyle series_style(size_t index) {
   // is left out (too pale for thin lines on a white background).
   static constexpr std::array<const char*, kDistinctSeries> colors = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                                                       "#E69F00", "#56B4E9", "#000000"};
-  static constexpr std::array<const char*, 5> dashes = {"", "7 3", "2 2.5", "9 3 2 3", "4 4"};
+  // As many dash patterns as colours: the first kDistinctSeries series differ in both.
+  static constexpr std::array<const char*, kDistinctSeries> dashes = {"", "7 3", "2 2.5", "9 3 2 3", "4 4", "12 3", "1 3"};
   static constexpr std::array<Marker, 5> markers = {Marker::circle, Marker::square, Marker::triangle, Marker::diamond,
                                                     Marker::cross};
   return {colors[index % colors.size()], dashes[index % dashes.size()], markers[index % markers.size()]};
@@ -173,12 +174,34 @@ FrameSpec frame_spec(int width, int height, std::string title, const std::vector
 Frame::Frame(FrameSpec spec, Axis x, Axis y) : spec_(std::move(spec)), x_(std::move(x)), y_(std::move(y)) {
   double widest_y = 0;
   for (const auto& t : y_.ticks) widest_y = std::max(widest_y, text_width(t.label + spec_.y_tick_suffix, kTickFont));
-  for (const auto& e : spec_.legend)
-    legend_width_ = std::max(legend_width_, text_width(legend_text(e.name), kLegendFont) + 40);
+  std::vector<double> entry_width;
+  for (const auto& e : spec_.legend) {
+    entry_width.push_back(text_width(legend_text(e.name), kLegendFont) + 40);
+    legend_width_ = std::max(legend_width_, entry_width.back());
+  }
+  const bool below = legend_width_ > 0.3 * spec_.width;
   left_ = (y_.label.empty() ? 8 : 26) + widest_y + 8;
-  right_ = spec_.width - (legend_width_ > 0 ? legend_width_ + 14 : 16);
+  right_ = spec_.width - (legend_width_ > 0 && !below ? legend_width_ + 14 : 16);
   top_ = spec_.title.empty() ? 14 : 40;
-  bottom_ = spec_.height - (x_.label.empty() ? 24 : 44);
+  const double axis_room = x_.label.empty() ? 24 : 44;
+  if (below) {
+    // Rows of entries as wide as the plot, filled left to right.
+    double used = 0;  // of the current row
+    int row = 0;
+    for (double w : entry_width) {
+      if (used > 0 && used + w > right_ - left_) {
+        ++row;
+        used = 0;
+      }
+      legend_at_.emplace_back(left_ + used, row);
+      used += w + 16;
+    }
+    bottom_ = spec_.height - axis_room - 20.0 * (row + 1) - 4;
+    for (auto& [lx, r] : legend_at_) r = bottom_ + axis_room + 6 + 20 * r;
+  } else {
+    bottom_ = spec_.height - axis_room;
+    for (size_t k = 0; k < spec_.legend.size(); ++k) legend_at_.emplace_back(right_ + 14, top_ + 8 + 20.0 * static_cast<double>(k));
+  }
   x_.from_px = left_;
   x_.to_px = right_;
   y_.from_px = bottom_;
@@ -226,7 +249,7 @@ std::string Frame::open() const {
     last_top = p - 8;
   }
   s += "</g>\n";
-  if (!x_.label.empty()) s += text((left_ + right_) / 2, spec_.height - 10, x_.label, "middle", kLabelFont, " fill=\"#222\"");
+  if (!x_.label.empty()) s += text((left_ + right_) / 2, bottom_ + 34, x_.label, "middle", kLabelFont, " fill=\"#222\"");
   if (!y_.label.empty()) {
     double cy = (top_ + bottom_) / 2;
     s += "<text transform=\"translate(16 " + num(cy, 1) + ") rotate(-90)\" text-anchor=\"middle\" font-size=\"" +
@@ -240,15 +263,15 @@ std::string Frame::close() const {
                   "\" height=\"" + num(bottom_ - top_, 1) + "\" fill=\"none\" stroke=\"#999\"/>\n";
   if (!spec_.legend.empty()) {
     s += "<g class=\"legend\">\n";
-    double x0 = right_ + 14, y = top_ + 8;
-    for (const auto& e : spec_.legend) {
+    for (size_t k = 0; k < spec_.legend.size(); ++k) {
+      const auto& e = spec_.legend[k];
+      auto [x0, y] = legend_at_[k];
       s += "<g>";
       if (legend_text(e.name) != e.name) s += "<title>" + escape(e.name) + "</title>";
       s += line(x0, y, x0 + 26, y, e.style.color, 2.2, e.style.dash);
       if (e.marker) s += marker(e.style.marker, x0 + 13, y, e.style.color);
       s += text(x0 + 32, y + 4, legend_text(e.name), "start", kLegendFont, " fill=\"#222\"");
       s += "</g>\n";
-      y += 20;
     }
     s += "</g>\n";
   }

@@ -18,7 +18,7 @@ struct SeriesStyle {
   Marker marker = Marker::circle;
 };
 
-// Styles repeat after kDistinctSeries series (colours and dashes cycle at different periods).
+// The first kDistinctSeries series differ in colour and dash; markers cycle over five shapes.
 SeriesStyle series_style(size_t index);
 inline constexpr size_t kDistinctSeries = 7;
 

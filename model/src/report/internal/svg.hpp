@@ -59,8 +59,9 @@ struct FrameSpec {
 FrameSpec frame_spec(int width, int height, std::string title, const std::vector<std::string>& series_names,
                      bool legend_markers);
 
-// Lays out the plot area (room for the title, the y tick labels, the axis labels and the legend on
-// the right), sets the axes' pixel ranges, and writes everything but the series.
+// Lays out the plot area (room for the title, the y tick labels, the axis labels and the legend: on
+// the right, or below when it would take more than 30 % of the width), sets the axes' pixel ranges,
+// and writes everything but the series.
 class Frame {
  public:
   Frame(FrameSpec spec, Axis x, Axis y);
@@ -79,7 +80,10 @@ class Frame {
   FrameSpec spec_;
   Axis x_, y_;
   double left_ = 0, right_ = 0, top_ = 0, bottom_ = 0;
-  double legend_width_ = 0;
+  double legend_width_ = 0;  // of the widest entry
+  // Where each legend entry goes: on the right of the plot, or in rows under it when long names
+  // would otherwise squeeze the plot.
+  std::vector<std::pair<double, double>> legend_at_;
 };
 
 // A polyline through pixel points, dropping points closer than `resolution` px to the last one kept
