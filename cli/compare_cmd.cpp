@@ -27,7 +27,7 @@ int compare(const Args& args) {
   stats::LatencyOptions options;
   po::options_description desc("palette compare");
   desc.add_options()
-    ("json", po::bool_switch(&json), "print exactly one JSON object on stdout (shape: see `palette compare --help`)")
+    ("json", po::bool_switch(&json), "print exactly one JSON object on stdout (its shape: above)")
     ("what", po::value(&options.what)->default_value(options.what),
      "root (end-to-end latency) or an API as SERVICE:OPERATION (its invocations' latencies; traces only)")
     ("names", po::value(&names), "comma-separated names for the inputs, in order (default: from the paths)")
@@ -47,9 +47,9 @@ int compare(const Args& args) {
       "left out and counted), or a results folder (its latencies.csv for root, its spans for an API).\n"
       "Prints quantiles (p50, p90, p99, p99.9), the KS statistic, the Wasserstein-1 distance and the p50/p99\n"
       "errors relative to A. --json prints one object: {\"what\", \"inputs\": [{name, path, source, count,\n"
-      "excluded, min_us, mean_us, max_us, p50_us, p90_us, p99_us, p99_9_us}], then for two inputs the pair's\n"
-      "fields \"a\", \"b\", \"ks\", \"ks_pvalue\", \"wasserstein_us\", \"p50_rel_err\", \"p99_rel_err\" at the top\n"
-      "level, for more a list \"pairs\" of such objects, one per input after A}.";
+      "excluded, files, ignored_files, anomalies, min_us, mean_us, max_us, p50_us, p90_us, p99_us, p99_9_us}],\n"
+      "then for two inputs the pair's fields \"a\", \"b\", \"ks\", \"ks_pvalue\", \"wasserstein_us\", \"p50_rel_err\",\n"
+      "\"p99_rel_err\" at the top level, for more a list \"pairs\" of such objects, one per input after A}.";
   if (!parse_options(args, usage, desc, pos, vm)) return 0;
 
   auto comparison = report::compare_latencies(paths, split_names(names), options);

@@ -126,6 +126,21 @@ TEST(CliCompare, LatencyCsvsWithFailedRowsLeftOut) {
   EXPECT_EQ(json_number(all.out, "count", 1), 4);
 }
 
+TEST(CliCompare, ResultsFolderSaysWhatItDidNotRead) {
+  palette::test::TempDir dir;
+  std::filesystem::create_directories(dir.file("sim"));
+  dir.write("sim/latencies.csv", "request_id,root_api,start_us,latency_us,status\n1,x,0,1500,ok\n2,x,0,2500,error\n");
+  dir.write("sim/summary.json", "{}");
+  auto ref = dir.write("ref.csv", "latency_us\n1500\n");
+  auto r = run_command(palette_cmd("compare " + ref + " " + dir.file("sim") + " 2>&1"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\nsim    1  1.5 ms"), std::string::npos) << r.out;  // the folder is named after itself
+  EXPECT_NE(r.out.find("  sim: left out 1 (status=error 1)\n  sim: not read: summary.json\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nsim          0.0000        1         0 µs    +0.0%    +0.0%\n"), std::string::npos) << r.out;
+  auto j = run_command(palette_cmd("compare --json " + ref + " " + dir.file("sim") + " 2>&1"));
+  EXPECT_NE(j.out.find("\"ignored_files\": [\n        \"" + dir.file("sim/summary.json") + "\""), std::string::npos) << j.out;
+}
+
 TEST(CliCompare, ReportFolder) {
   palette::test::TempDir dir;
   std::string out = dir.file("report");

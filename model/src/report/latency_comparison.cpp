@@ -41,6 +41,17 @@ std::string excluded_text(const stats::Latencies& l) {
   return s;
 }
 
+// File names (without folders) a path held that were not read: a results folder's spans when its
+// latencies.csv answers, files no reader recognises.
+std::string ignored_text(const stats::Latencies& l) {
+  std::string s;
+  const size_t shown = 4;
+  for (size_t k = 0; k < l.ignored_files.size() && k < shown; ++k)
+    s += (k ? ", " : "") + fs::path(l.ignored_files[k]).filename().string();
+  if (l.ignored_files.size() > shown) s += ", ... (" + std::to_string(l.ignored_files.size() - shown) + " more)";
+  return s;
+}
+
 // Rows of text padded into columns; the first `left` columns are left-aligned, the others right.
 void write_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows, size_t left) {
   std::vector<size_t> width;
@@ -73,6 +84,15 @@ void write_input_json(JsonWriter& w, const ComparedInput& in, const stats::Sampl
   w.key("count").value(s.count);
   w.key("excluded").begin_object();
   for (const auto& [reason, n] : in.latencies.excluded) w.key(reason).value(n);
+  w.end_object();
+  w.key("files").begin_array();
+  for (const auto& f : in.latencies.files) w.value(f);
+  w.end_array();
+  w.key("ignored_files").begin_array();
+  for (const auto& f : in.latencies.ignored_files) w.value(f);
+  w.end_array();
+  w.key("anomalies").begin_object();
+  for (const auto& [k, n] : in.latencies.anomalies) w.key(k).value(n);
   w.end_object();
   w.key("min_us").value(s.min_us).key("mean_us").value(s.mean_us).key("max_us").value(s.max_us);
   w.key("p50_us").value(s.p50_us).key("p90_us").value(s.p90_us).key("p99_us").value(s.p99_us);
@@ -192,10 +212,12 @@ void write_comparison_text(std::ostream& out, const LatencyComparison& c) {
                     format_latency_us(s.max_us)});
   }
   write_columns(out, rows, 1);
-  for (const auto& in : c.inputs)
+  for (const auto& in : c.inputs) {
     if (!in.latencies.excluded.empty())
       out << "  " << in.name << ": left out " << in.latencies.excluded_total() << " (" << excluded_text(in.latencies)
           << ")\n";
+    if (!in.latencies.ignored_files.empty()) out << "  " << in.name << ": not read: " << ignored_text(in.latencies) << "\n";
+  }
   out << "\n";
   rows = {{"against " + c.inputs[0].name, "KS", "p-value", "Wasserstein", "p50 err", "p99 err"}};
   for (size_t k = 0; k < c.pairs.size(); ++k) {
@@ -215,13 +237,14 @@ void add_comparison_sections(HtmlPage& page, const LatencyComparison& c) {
 
   page.section("Inputs");
   HtmlTable inputs;
-  inputs.header = {"name", "source", "path", "requests", "left out"};
-  inputs.numeric = {false, false, false, true, false};
+  inputs.header = {"name", "source", "path", "requests", "left out", "files not read"};
+  inputs.numeric = {false, false, false, true, false, false};
   inputs.swatches = swatches;
   for (const auto& in : c.inputs) {
     std::string left_out = excluded_text(in.latencies);
     inputs.rows.push_back({in.name, in.latencies.source == "traces" ? "traces" : "latencies CSV", in.latencies.path,
-                           std::to_string(in.sample.size()), left_out.empty() ? "none" : left_out});
+                           std::to_string(in.sample.size()), left_out.empty() ? "none" : left_out,
+                           in.latencies.ignored_files.empty() ? "none" : ignored_text(in.latencies)});
   }
   page.table(inputs);
   page.note("The first input is the reference every other input is compared against.");

@@ -11,6 +11,7 @@
 // JSON shape (one object; doubles round-trip; NaN, e.g. a relative error against a zero, is null):
 //   {"what": "root" | "SERVICE:OPERATION",
 //    "inputs": [{"name", "path", "source": "traces" | "latencies_csv", "count", "excluded": {reason: n},
+//                "files": [read], "ignored_files": [not read], "anomalies": {ingestion counter: n},
 //                "min_us", "mean_us", "max_us", "p50_us", "p90_us", "p99_us", "p99_9_us"}, ...],
 //    PAIR fields, for two inputs  |  "pairs": [PAIR, ...], one per input after the first, for more}
 //   PAIR = "a": reference name, "b": name, "ks", "ks_pvalue", "wasserstein_us", "p50_rel_err",
