@@ -226,8 +226,8 @@ void write_comparison_text(std::ostream& out, const LatencyComparison& c) {
                     format_relative(p.p50_rel_err), format_relative(p.p99_rel_err)});
   }
   write_columns(out, rows, 1);
-  out << "\nKS = largest gap between the two CDFs (0 = same distribution; two halves of 1000 real traces "
-         "differ by ~0.05). Errors are (input - "
+  out << "\nKS: largest gap between the two CDFs (0 = same; two halves of 1000 real traces differ by ~0.05).\n"
+         "Errors: (input - "
       << c.inputs[0].name << ") / " << c.inputs[0].name << ".\n";
 }
 
