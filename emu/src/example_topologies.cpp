@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 #include "palette/error.hpp"
 
@@ -77,6 +78,54 @@ model::Topology chain_topology(size_t services, double work_us, double overhead_
     apis.push_back(a);
   }
   return fixed_topology(apis, overhead_us);
+}
+
+model::Topology fanout10_topology(double work_us, double overhead_us) {
+  return fixed_topology({{"front", {{"auth"}, {"search", "profile", "recommend"}, {"reserve"}}, work_us},
+                         {"auth", {}, work_us},
+                         {"search", {{"geo", "rate"}}, work_us},
+                         {"profile", {{"cache"}}, work_us},
+                         {"recommend", {}, work_us},
+                         {"geo", {}, work_us},
+                         {"rate", {}, work_us},
+                         {"cache", {}, work_us},
+                         {"reserve", {{"db"}}, work_us},
+                         {"db", {}, work_us}},
+                        overhead_us);
+}
+
+model::Topology example_topology(const std::string& spec) {
+  std::vector<std::string> parts;
+  std::stringstream in(spec);
+  for (std::string p; std::getline(in, p, ':');) parts.push_back(p);
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorKind::bad_value, "example \"" + spec + "\": " + why)
+        .at_key("example")
+        .with_hint("chain:N[:WORK_US[:OVERHEAD_US]] or fanout10[:WORK_US[:OVERHEAD_US]]");
+  };
+  auto number = [&](size_t k, double fallback) {
+    if (k >= parts.size()) return fallback;
+    try {
+      size_t used = 0;
+      double v = std::stod(parts[k], &used);
+      if (used != parts[k].size() || !(v >= 0)) throw std::invalid_argument(parts[k]);
+      return v;
+    } catch (const std::exception&) {
+      throw bad("\"" + parts[k] + "\" is not a number >= 0");
+    }
+  };
+  if (parts.empty()) throw bad("empty");
+  if (parts[0] == "chain") {
+    if (parts.size() < 2 || parts.size() > 4) throw bad("give the number of services");
+    double n = number(1, 0);
+    if (n < 1 || n > 1000 || n != static_cast<double>(static_cast<size_t>(n))) throw bad("1 to 1000 services");
+    return chain_topology(static_cast<size_t>(n), number(2, 100), number(3, 0));
+  }
+  if (parts[0] == "fanout10") {
+    if (parts.size() > 3) throw bad("too many fields");
+    return fanout10_topology(number(1, 100), number(2, 0));
+  }
+  throw bad("unknown example");
 }
 
 }  // namespace palette::emu

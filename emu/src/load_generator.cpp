@@ -27,6 +27,7 @@ struct LoadGenerator::Impl {
   uint64_t outstanding = 0, users_active = 0;
   bool issuing = true, aborting = false, finished = false;
   double max_lag_us = 0;
+  WakeMargin margin;
   Clock::time_point last_answer;
 
 
@@ -76,14 +77,12 @@ struct LoadGenerator::Impl {
     maybe_finish();
   }
 
-  // Waits on `timer` until an arrival's intended time (returns false if aborted meanwhile).
+  // Waits on `timer` until an arrival's intended time (returns false if aborted meanwhile). Sending
+  // precisely on time matters even though latency runs from the intended time: a request sent late
+  // would count the generator's own lateness as the system's latency.
   awaitable<bool> wait_for(asio::steady_timer& timer, double time_us) {
     const auto when = plus_us(t0, time_us);
-    if (when > Clock::now()) {
-      timer.expires_at(when);
-      error_code ec;
-      co_await timer.async_wait(no_throw(ec));
-    }
+    if (when > Clock::now() && !co_await precise_wait_until(timer, when, margin)) co_return false;
     max_lag_us = std::max(max_lag_us, us_between(when, Clock::now()));
     co_return !aborting;
   }

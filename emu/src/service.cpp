@@ -3,7 +3,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "palette/error.hpp"
 #include "runtime/worker.hpp"
@@ -150,6 +152,40 @@ ServiceStats Service::stats() const {
   out.unabsorbed_us = static_cast<double>(s.unabsorbed_ns.load()) / 1000.0;
   out.span_records = s.spans ? s.spans->records() : 0;
   return out;
+}
+
+void write_service_stats(const std::string& path, const ServiceStats& s) {
+  std::ofstream out(path, std::ios::trunc);
+  out.precision(17);
+  out << "invocations " << s.invocations << "\nerrors " << s.errors << "\ntimeouts " << s.timeouts << "\nbad_requests "
+      << s.bad_requests << "\nmalformed_frames " << s.malformed_frames << "\nconnections " << s.connections
+      << "\nunabsorbed_us " << s.unabsorbed_us << "\nspan_records " << s.span_records << "\ncpu_s " << s.cpu_s
+      << "\nwall_s " << s.wall_s << "\n";
+  out.flush();
+  if (!out) throw Error(ErrorKind::io, "cannot write").at_file(path);
+}
+
+ServiceStats read_service_stats(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::io, "cannot read").at_file(path);
+  ServiceStats s;
+  std::map<std::string, double*> reals = {{"unabsorbed_us", &s.unabsorbed_us}, {"cpu_s", &s.cpu_s}, {"wall_s", &s.wall_s}};
+  std::map<std::string, uint64_t*> counts = {{"invocations", &s.invocations}, {"errors", &s.errors},
+                                             {"timeouts", &s.timeouts}, {"bad_requests", &s.bad_requests},
+                                             {"malformed_frames", &s.malformed_frames}, {"connections", &s.connections},
+                                             {"span_records", &s.span_records}};
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    std::istringstream fields(line);
+    std::string key;
+    double value = 0;
+    if (!(fields >> key >> value)) throw Error(ErrorKind::malformed, "expected \"key value\"").at_file(path).at_line(n);
+    if (auto r = reals.find(key); r != reals.end()) *r->second = value;
+    else if (auto c = counts.find(key); c != counts.end()) *c->second = static_cast<uint64_t>(value);
+  }
+  return s;
 }
 
 }  // namespace palette::emu

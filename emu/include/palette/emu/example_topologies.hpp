@@ -25,4 +25,13 @@ model::Topology fixed_topology(const std::vector<FixedApi>& apis, double overhea
 // s0 -> s1 -> ... -> s{n-1}, each with work_us of local work.
 model::Topology chain_topology(size_t services, double work_us, double overhead_us);
 
+// Ten services shaped like a small web application: front calls auth, then search || profile ||
+// recommend, then reserve; search calls geo || rate, profile calls cache, reserve calls db.
+model::Topology fanout10_topology(double work_us, double overhead_us);
+
+// By name, as `palette emu --example` and palette-service take them:
+//   "chain:N[:WORK_US[:OVERHEAD_US]]"  or  "fanout10[:WORK_US[:OVERHEAD_US]]"  (defaults: 100 µs, 0 µs)
+// Throws Error(bad_value) for anything else.
+model::Topology example_topology(const std::string& spec);
+
 }  // namespace palette::emu

@@ -55,7 +55,12 @@ struct ServiceStats {
   uint64_t connections = 0;       // accepted
   double unabsorbed_us = 0;       // overhead live correction could not absorb, summed over invocations
   uint64_t span_records = 0;
+  double cpu_s = 0, wall_s = 0;   // of the whole process (filled in by palette-service at exit)
 };
+
+// What a service process leaves behind at exit for the launcher: one "key value" line per field.
+void write_service_stats(const std::string& path, const ServiceStats& stats);  // throws Error(io)
+ServiceStats read_service_stats(const std::string& path);                     // throws Error(io / malformed)
 
 class Service {
  public:

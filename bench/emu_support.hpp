@@ -1,0 +1,67 @@
+#pragma once
+// Shared by the emulator benchmarks: run a workload against an in-process deployment and summarise.
+#include <algorithm>
+#include <vector>
+
+#include "palette/emu/in_process.hpp"
+#include "palette/emu/load_generator.hpp"
+
+namespace palette::bench {
+
+struct LatencySummary {
+  double p50 = 0, p99 = 0, mean = 0;
+  uint64_t ok = 0, failed = 0;
+  double max_send_lag_us = 0, excess_p50 = 0;
+};
+
+inline double quantile_of(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+// The first `skip` requests warm up connections and caches: left out.
+inline LatencySummary summarise(const emu::LoadResult& r, size_t skip = 200) {
+  LatencySummary s;
+  std::vector<double> lat, excess;
+  for (size_t k = 0; k < r.requests.size(); ++k) {
+    const auto& q = r.requests[k];
+    if (q.warmup || k < skip) continue;
+    if (q.status != model::RequestStatus::ok) {
+      ++s.failed;
+      continue;
+    }
+    ++s.ok;
+    lat.push_back(q.latency_us);
+    excess.push_back(r.excess_us[k]);
+    s.mean += q.latency_us;
+  }
+  if (!lat.empty()) s.mean /= static_cast<double>(lat.size());
+  s.p50 = quantile_of(lat, 0.5);
+  s.p99 = quantile_of(lat, 0.99);
+  s.excess_p50 = quantile_of(excess, 0.5);
+  s.max_send_lag_us = r.max_send_lag_us;
+  return s;
+}
+
+// Deploys the topology in this process, runs the workload, stops the services.
+inline LatencySummary run_in_process(const model::Topology& t, const emu::ServiceConfig& base, const model::WorkloadSpec& w) {
+  emu::InProcessDeployment d(t, base);
+  model::Sampler sampler(t, base.seed);
+  emu::LoadOptions lo;
+  lo.endpoints = d.endpoints();
+  emu::LoadGenerator g(t, sampler, w, lo);
+  auto r = g.run();
+  d.stop();
+  return summarise(r);
+}
+
+inline model::WorkloadSpec closed_loop(uint64_t requests) {
+  model::WorkloadSpec w;
+  w.arrivals = model::ArrivalProcess::closed;
+  w.users = 1;
+  w.requests = requests;
+  return w;
+}
+
+}  // namespace palette::bench

@@ -1,0 +1,73 @@
+#pragma once
+// The launcher: runs one emulation end to end on this machine, as `palette emu` does.
+//   1. opens a listening socket per process (one per service, or per placement group) on the host
+//      (loopback by default), so every port is known before anything starts;
+//   2. writes the topology into the output folder (every service loads that one file), calibrates cpu
+//      and memory work once, and starts one palette-service per process (ProcessGroup: one process
+//      group, parent-death signal, logs per process), handing each its socket;
+//   3. waits until each says it is ready (or dies: then its log tail is the error);
+//   4. runs the load generator while watching the processes and SIGINT/SIGTERM: a service that dies,
+//      or a signal, stops the load;
+//   5. stops the services (SIGTERM: they flush their spans; SIGKILL after a grace period), merges the
+//      spans into one trace file, and writes latencies.csv and summary.json (the simulator's keys,
+//      plus the emulator's numbers under "extra").
+// On a failure in step 4 the partial results are still written; then an Error says what happened.
+// No child outlives run_emulation, whatever happens to it.
+//
+//   EmuOptions o;  o.output_dir = "results/emu";  o.workload.rate_per_s = 50;  o.workload.requests = 2000;
+//   EmuReport r = run_emulation(topology, o);
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "palette/emu/work.hpp"
+#include "palette/topology/topology.hpp"
+#include "palette/workload/workload.hpp"
+
+namespace palette::emu {
+
+struct EmuOptions {
+  std::string output_dir;
+  bool force = false;          // write into an output folder that is not empty
+  std::string example;         // the topology is this example (example_topologies.hpp): services build it
+  model::WorkloadSpec workload;
+  uint64_t seed = 1;           // the model's draws (the workload has its own seed)
+  WorkKind work = WorkKind::sleep;
+  std::map<std::string, WorkKind> work_per_service;
+  uint32_t threads = 1;        // worker threads per process
+  std::optional<uint32_t> concurrency;  // per service; unset: the topology's workers
+  std::vector<std::vector<std::string>> placement;  // services that share a process; others get one each
+  std::string host = "127.0.0.1";
+  std::string service_binary;  // "" = $PALETTE_SERVICE, else palette-service beside this executable
+  double startup_timeout_s = 60;
+  double call_timeout_s = 30;     // service to service
+  double request_timeout_s = 30;  // load generator to root
+  double shutdown_grace_s = 5;
+  bool spans = true;
+  std::string trace_format = "jaeger";  // or "otlp"
+  uint32_t connections = 1;       // load generator connections per root service
+
+  void validate(const model::Topology& topology) const;  // throws Error(bad_value) naming the option
+};
+
+struct EmuReport {
+  std::string output_dir;
+  uint64_t requests = 0, ok = 0, failed = 0;  // reported requests (warm-up left out)
+  uint64_t processes = 0, traces = 0;
+  double wall_s = 0;
+  double p50_us = 0, p99_us = 0;
+  std::vector<std::string> files;  // written, relative to output_dir
+};
+
+using EmuProgressFn = std::function<void(const std::string& stage)>;
+
+EmuReport run_emulation(const model::Topology& topology, const EmuOptions& options, const EmuProgressFn& progress = {});
+
+// Where palette-service is: `configured`, else $PALETTE_SERVICE, else beside the running executable
+// (or in ../emu/ of it, as in the build tree). Throws Error(missing).
+std::string find_service_binary(const std::string& configured);
+
+}  // namespace palette::emu
