@@ -182,8 +182,8 @@ void wait_ready(ProcessGroup& pg, std::vector<Group>& groups, SignalWatch& signa
 // Watches the processes and the signals while the load runs; the first event aborts the load.
 class Monitor {
  public:
-  Monitor(ProcessGroup& pg, const std::vector<Group>& groups, SignalWatch& signals, LoadGenerator& gen)
-      : pg_(pg), groups_(groups), signals_(signals), gen_(gen), stop_(::eventfd(0, EFD_CLOEXEC)) {
+  Monitor(ProcessGroup& pg, const std::vector<Group>& groups, SignalWatch& signals, LoadGenerator& gen, double failure_grace_s)
+      : pg_(pg), groups_(groups), signals_(signals), gen_(gen), failure_grace_s_(failure_grace_s), stop_(::eventfd(0, EFD_CLOEXEC)) {
     thread_ = std::thread([this] { run(); });
   }
   ~Monitor() { stop(); }
@@ -201,10 +201,17 @@ class Monitor {
   }
 
  private:
-  void fail(std::string why) {
+  // Records the failure and stops the load, at once or after `grace_s` (unless a signal or the end
+  // of the run comes first), so that the requests a dead service fails are recorded as errors.
+  void fail(std::string why, double grace_s = 0) {
     {
       std::lock_guard lock(m_);
       failure_ = std::move(why);
+    }
+    if (grace_s > 0) {
+      std::vector<pollfd> fds = {{stop_, POLLIN, 0}, {signals_.fd(), POLLIN, 0}};
+      ::poll(fds.data(), fds.size(), static_cast<int>(grace_s * 1000));
+      if (fds[0].revents) return;
     }
     gen_.abort();
   }
@@ -220,7 +227,7 @@ class Monitor {
       }
       for (const auto& g : groups_) {
         ChildExit e = pg_.poll_exit(g.child);
-        if (e.exited) return fail(died_message(pg_, g, e, "during the run; the load was stopped"));
+        if (e.exited) return fail(died_message(pg_, g, e, "during the run; the load was stopped"), failure_grace_s_);
       }
     }
   }
@@ -228,6 +235,7 @@ class Monitor {
   const std::vector<Group>& groups_;
   SignalWatch& signals_;
   LoadGenerator& gen_;
+  double failure_grace_s_;
   int stop_;
   std::mutex m_;
   std::string failure_;
@@ -261,6 +269,7 @@ void EmuOptions::validate(const model::Topology& t) const {
   for (double v : {startup_timeout_s, call_timeout_s, request_timeout_s})
     if (!(v > 0)) throw Error(ErrorKind::bad_value, "timeouts must be > 0").at_key("timeout");
   if (!(shutdown_grace_s >= 0)) throw Error(ErrorKind::bad_value, "must be >= 0").at_key("shutdown_grace");
+  if (!(failure_grace_s >= 0)) throw Error(ErrorKind::bad_value, "must be >= 0").at_key("failure_grace");
   if (trace_format != "jaeger" && trace_format != "otlp")
     throw Error(ErrorKind::bad_value, "\"" + trace_format + "\"").at_key("trace_format").with_hint("jaeger or otlp");
   for (const auto& [name, kind] : work_per_service)
@@ -367,7 +376,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   std::string failure;
   LoadResult load;
   {
-    Monitor monitor(pg, groups, signals, gen);
+    Monitor monitor(pg, groups, signals, gen, options.failure_grace_s);
     load = gen.run();
     monitor.stop();
     failure = monitor.failure();
@@ -447,13 +456,19 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
       if (fs::exists(f)) files.push_back(f);
     }
     const std::string traces = "traces." + options.trace_format + ".json";
-    MergeReport m = merge_span_files(files, topology, dir + "/" + traces, options.trace_format);
-    report.traces = m.traces;
-    report.files.push_back(traces);
-    for (size_t a = 0; a < m.server_latencies_us.size(); ++a)
-      for (double v : m.server_latencies_us[a]) results.add_invocation(static_cast<model::ApiIndex>(a), v);
-    results.set_extra("span_records", static_cast<double>(m.records));
-    results.set_extra("traces", static_cast<double>(m.traces));
+    try {
+      MergeReport m = merge_span_files(files, topology, dir + "/" + traces, options.trace_format);
+      report.traces = m.traces;
+      report.files.push_back(traces);
+      for (size_t a = 0; a < m.server_latencies_us.size(); ++a)
+        for (double v : m.server_latencies_us[a]) results.add_invocation(static_cast<model::ApiIndex>(a), v);
+      results.set_extra("span_records", static_cast<double>(m.records));
+      results.set_extra("traces", static_cast<double>(m.traces));
+    } catch (const Error& e) {
+      // The latencies are still worth writing; the run fails with both reasons.
+      failure += (failure.empty() ? "" : "; also, ") + std::string("the spans could not be merged: ") + e.what();
+      results.set_info("failure", failure);
+    }
   }
   results.write(dir);
   report.files.push_back("latencies.csv");

@@ -27,7 +27,8 @@ uint64_t client_span_id(uint64_t callee_invocation_key) { return nonzero_id(call
 SpanLog::SpanLog(const std::string& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "wb");
   if (!file_) throw Error(ErrorKind::io, std::string("cannot write: ") + std::strerror(errno)).at_file(path);
-  if (std::fwrite(kMagic, 1, sizeof kMagic, file_) != sizeof kMagic) failed_ = true;
+  // Out at once: a process killed later still leaves a file the merge can read.
+  if (std::fwrite(kMagic, 1, sizeof kMagic, file_) != sizeof kMagic || std::fflush(file_) != 0) failed_ = true;
   filling_.reserve(kBatch);
   thread_ = std::thread([this] { writer(); });
 }

@@ -6,8 +6,9 @@
 //      and memory work once, and starts one palette-service per process (ProcessGroup: one process
 //      group, parent-death signal, logs per process), handing each its socket;
 //   3. waits until each says it is ready (or dies: then its log tail is the error);
-//   4. runs the load generator while watching the processes and SIGINT/SIGTERM: a service that dies,
-//      or a signal, stops the load;
+//   4. runs the load generator while watching the processes and SIGINT/SIGTERM: a signal stops the
+//      load at once; a service that dies stops it a moment later (failure_grace_s), so that the
+//      requests it fails are in the results;
 //   5. stops the services (SIGTERM: they flush their spans; SIGKILL after a grace period), merges the
 //      spans into one trace file, and writes latencies.csv and summary.json (the simulator's keys,
 //      plus the emulator's numbers under "extra").
@@ -46,6 +47,9 @@ struct EmuOptions {
   double call_timeout_s = 30;     // service to service
   double request_timeout_s = 30;  // load generator to root
   double shutdown_grace_s = 5;
+  // After a service dies, the load goes on this long — its requests fail and are recorded — before
+  // the run stops.
+  double failure_grace_s = 1;
   bool spans = true;
   std::string trace_format = "jaeger";  // or "otlp"
   uint32_t connections = 1;       // load generator connections per root service

@@ -1,0 +1,199 @@
+// The launcher with real processes: a run writes its results and spans; a service that cannot start,
+// dies mid-run, or a Ctrl-C, ends the run with a clear message and a non-zero exit; and never is a
+// process left behind (the process table is checked), not even when the launcher itself is killed.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "palette/emu/example_topologies.hpp"
+#include "palette/emu/launcher.hpp"
+#include "palette/error.hpp"
+#include "palette/ingest/ingest.hpp"
+#include "support.hpp"
+
+using namespace palette;
+using namespace palette::emu;
+using ::testing::HasSubstr;
+
+namespace {
+
+// Processes whose command line mentions `text` (the run's unique output folder), but this one.
+std::vector<pid_t> processes_mentioning(const std::string& text) {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = test::read_file(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    pid_t pid = std::stoi(name);
+    if (pid != ::getpid() && cmdline.find(text) != std::string::npos) out.push_back(pid);
+  }
+  return out;
+}
+
+// The pid of the process whose command line holds all of `parts` (with `prefix`: starts with the
+// first), waiting for it up to 20 s.
+pid_t wait_for_process(const std::vector<std::string>& parts, bool prefix = false) {
+  for (int tries = 0; tries < 2000; ++tries) {
+    for (pid_t pid : processes_mentioning(parts.back())) {
+      std::string cmdline = test::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      bool all = std::all_of(parts.begin(), parts.end(), [&](const std::string& p) { return cmdline.find(p) != std::string::npos; });
+      if (prefix && cmdline.rfind(parts.front(), 0) != 0) all = false;
+      if (all) return pid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+bool wait_for_file_text(const std::string& path, const std::string& text) {
+  for (int tries = 0; tries < 2000; ++tries) {
+    if (test::read_file(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// Every process of the run is gone (children of a killed launcher need a moment to be reaped).
+void expect_nothing_left(const std::string& marker) {
+  std::vector<pid_t> left;
+  for (int tries = 0; tries < 300; ++tries) {
+    left = processes_mentioning(marker);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) left, e.g. pid " << (left.empty() ? 0 : left[0]);
+}
+
+std::string palette_emu(const std::string& args) { return std::string(PALETTE_BINARY) + " emu " + args + " 2>&1"; }
+
+// The launcher itself (not the shell popen runs it under).
+pid_t wait_for_launcher(const std::string& out) {
+  return wait_for_process({std::string(PALETTE_BINARY) + " emu ", out}, true);
+}
+
+}  // namespace
+
+TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
+  test::TempDir dir;
+  EmuOptions o;
+  o.output_dir = dir.file("run");
+  o.example = "chain:3:200:300";
+  o.workload.arrivals = model::ArrivalProcess::constant;
+  o.workload.rate_per_s = 300;
+  o.workload.requests = 300;
+  EmuReport r = run_emulation(example_topology(o.example), o);
+  EXPECT_EQ(r.requests, 300u);
+  EXPECT_EQ(r.ok, 300u);
+  EXPECT_EQ(r.processes, 3u);
+  EXPECT_EQ(r.traces, 300u);
+  EXPECT_GT(r.p50_us, 3 * 200 + 2 * 300 - 10);
+  std::string summary = test::read_file(o.output_dir + "/summary.json");
+  for (const char* key : {"\"backend\": \"emu\"", "\"latency_us\"", "\"s2:op\"", "\"unabsorbed_overhead_us_p50\"", "\"host_utilisation\""})
+    EXPECT_THAT(summary, HasSubstr(key));
+  std::string csv = test::read_file(o.output_dir + "/latencies.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 301);
+  auto set = ingest::load_traces({o.output_dir + "/traces.jaeger.json"}, {});
+  EXPECT_EQ(set.traces.size(), 300u);
+  expect_nothing_left(o.output_dir);
+}
+
+TEST(Launcher, RefusesAFolderThatIsNotEmpty) {
+  test::TempDir dir;
+  dir.write("precious.txt", "keep me");
+  EmuOptions o;
+  o.output_dir = dir.path();
+  o.example = "chain:1";
+  o.workload.rate_per_s = 10;
+  o.workload.requests = 1;
+  try {
+    run_emulation(example_topology(o.example), o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("not empty"));
+    EXPECT_THAT(e.hint(), HasSubstr("--force"));
+  }
+  EXPECT_EQ(test::read_file(dir.file("precious.txt")), "keep me");
+}
+
+TEST(Launcher, AServiceThatCannotStartIsReportedWithItsExit) {
+  test::TempDir dir;
+  EmuOptions o;
+  o.output_dir = dir.file("run");
+  o.example = "chain:2";
+  o.workload.rate_per_s = 10;
+  o.workload.requests = 1;
+  o.service_binary = "/bin/false";
+  try {
+    run_emulation(example_topology(o.example), o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exited with status 1 while starting"));
+  }
+  expect_nothing_left(o.output_dir);
+}
+
+TEST(Launcher, AServiceKilledMidRunFailsTheRunClearlyAndNothingIsLeft) {
+  test::TempDir dir;
+  const std::string out = dir.file("run");
+  auto run = std::async(std::launch::async, [&] {
+    return test::run_command(palette_emu("--example chain:3:200:0 --rate 200 --duration 30 -o " + out));
+  });
+  pid_t victim = wait_for_process({out, "--name s1 "});
+  ASSERT_GT(victim, 0);
+  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // mid-run
+  ::kill(victim, SIGKILL);
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  test::CommandResult r = run.get();
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("service process s1 (pid " + std::to_string(victim) + ") was killed by signal 9"));
+  EXPECT_THAT(r.out, HasSubstr("during the run"));
+  // The partial results are there, the failed requests recorded as errors.
+  std::string csv = test::read_file(out + "/latencies.csv");
+  EXPECT_THAT(csv, HasSubstr(",ok\n"));
+  EXPECT_THAT(csv, HasSubstr(",error\n"));
+  EXPECT_THAT(test::read_file(out + "/summary.json"), HasSubstr("\"failure\""));
+  expect_nothing_left(out);
+}
+
+TEST(Launcher, CtrlCStopsTheRunAndTearsEverythingDown) {
+  test::TempDir dir;
+  const std::string out = dir.file("run");
+  auto run = std::async(std::launch::async, [&] {
+    return test::run_command(palette_emu("--example chain:2:100:0 --rate 100 --duration 30 -o " + out));
+  });
+  pid_t launcher = wait_for_launcher(out);
+  ASSERT_GT(launcher, 0);
+  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(launcher, SIGINT);
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  test::CommandResult r = run.get();
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("interrupted by Interrupt (signal 2)"));
+  EXPECT_THAT(test::read_file(out + "/logs/s0.log"), HasSubstr("stopped by signal 15"));  // a clean stop
+  expect_nothing_left(out);
+}
+
+TEST(Launcher, KillingTheLauncherItselfTakesItsServicesAlong) {
+  test::TempDir dir;
+  const std::string out = dir.file("run");
+  auto run = std::async(std::launch::async, [&] {
+    return test::run_command(palette_emu("--example chain:2:100:0 --rate 100 --duration 30 -o " + out));
+  });
+  pid_t launcher = wait_for_launcher(out);
+  ASSERT_GT(launcher, 0);
+  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
+  ::kill(launcher, SIGKILL);  // no teardown code runs: the parent-death signal does it
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  expect_nothing_left(out);
+}
