@@ -158,6 +158,8 @@ Id128 LoadGenerator::trace_id(uint64_t seed, uint64_t request_id) {
 LoadResult LoadGenerator::run() {
   Impl& m = *impl_;
   lower_timer_slack();
+  ScopedScheduling scheduling(m.options.scheduling);
+  if (!scheduling.problem().empty() && m.options.log) m.options.log(scheduling.problem());
   m.t0 = Clock::now();
   m.last_answer = m.t0;
   if (m.spec.arrivals == model::ArrivalProcess::closed) asio::co_spawn(m.ctx, m.closed_loop(), asio::detached);

@@ -29,14 +29,16 @@ constexpr double kSliceUs = 200;
 
 struct Worker::Outcome {
   Status status = Status::ok;
-  double excess_us = 0;      // unabsorbed overhead on the slowest path through this invocation
-  double unabsorbed_us = 0;  // this invocation's own part of it
+  // Runtime overhead in this invocation and below that no gap could absorb: what this runtime adds
+  // to the invocation's latency beyond the model.
+  double excess_us = 0;
 };
 
 struct Worker::StepOutcome {
   Status status = Status::ok;
-  std::vector<double> expected_us;  // per call: the callee's own time + the modelled overhead
-  double excess_us = 0;             // the largest unabsorbed overhead among the awaited callees
+  // Per call, what the model accounts for: the callee's own time less the runtime overhead it could
+  // not absorb, plus the modelled call overhead.
+  std::vector<double> expected_us;
 };
 
 awaitable<void> Worker::work(WorkKind kind, double us) {
@@ -82,7 +84,7 @@ awaitable<void> Worker::invoke(std::shared_ptr<Connection> conn, RequestFrame re
   ++shared_.invocations;
   if (outcome.status == Status::timeout) ++shared_.timeouts;
   else if (outcome.status != Status::ok) ++shared_.errors;
-  shared_.unabsorbed_ns += to_ns(outcome.unabsorbed_us);
+  shared_.unabsorbed_ns += to_ns(outcome.excess_us);
   if (shared_.spans) {
     SpanRecord s;
     s.trace_hi = request.trace.trace_id.hi;
@@ -107,14 +109,13 @@ awaitable<Worker::Outcome> Worker::run_plan(const RequestFrame& request, Clock::
   const WorkKind kind = shared_.work_of_service[shared_.topology.apis[request.api].service];
   Outcome out;
   double gaps_us = 0, expected_us = 0, absorbed_us = 0;
+  // Live correction (Sampler::correct_gap): the time lost so far to what the traced system did not do
+  // — this runtime's per-hop and scheduling costs, timer lateness, and what callees could not absorb
+  // of theirs — comes out of the gaps still to run. Callees' own times (their queueing and contention
+  // included) and the work actually done are not lost time, so they are never absorbed.
+  auto lost_us = [&] { return us_between(start, Clock::now()) - gaps_us - expected_us; };
   for (size_t k = 0; k <= plan.steps.size(); ++k) {
-    // Live correction (Sampler::correct_gap): the time lost so far to what the traced system did not
-    // do — this runtime's per-hop and scheduling costs, timer lateness — comes out of the gaps still
-    // to run. Callees' own times (their queueing and contention included) and the work actually done
-    // are not lost time, so they are never absorbed.
-    const double overhead_us = us_between(start, Clock::now()) - gaps_us - expected_us;
-    double unabsorbed_us = 0;
-    const double gap = sampler.correct_gap(plan, k, overhead_us, absorbed_us, &unabsorbed_us);
+    const double gap = sampler.correct_gap(plan, k, lost_us(), absorbed_us, nullptr);
     absorbed_us += plan.gaps_us[k] - gap;
     if (gap > 0) {
       const auto t = Clock::now();
@@ -124,19 +125,16 @@ awaitable<Worker::Outcome> Worker::run_plan(const RequestFrame& request, Clock::
       // time. cpu and memory work count whole: running long on a shared core is contention.
       gaps_us += kind == WorkKind::sleep ? std::min(took, gap) : took;
     }
-    if (k == plan.steps.size()) {
-      out.unabsorbed_us = unabsorbed_us;
-      break;
-    }
+    if (k == plan.steps.size()) break;
     StepOutcome step = co_await run_step(request, plan, k);
     expected_us += sampler.compose_step(request.api, plan.steps[k], step.expected_us);
-    out.excess_us += step.excess_us;
     if (step.status != Status::ok) {
       out.status = step.status;  // fail fast: the rest of the plan does not run
       break;
     }
   }
-  out.excess_us += out.unabsorbed_us;
+  // Measured after the last gap, so that its own overrun counts too.
+  out.excess_us = std::max(0.0, lost_us() - absorbed_us);
   co_return out;
 }
 
@@ -170,9 +168,11 @@ awaitable<Worker::StepOutcome> Worker::run_step(const RequestFrame& request, con
   for (size_t j = 0; j < step.calls.size(); ++j)
     if (!step.calls[j].awaited) asio::co_spawn(ctx_, finish_unawaited(std::move(calls[j]), spans[j]), asio::detached);
 
-  // The step ends when its last awaited call does. Each call is padded to its modelled overhead (the
-  // network and client library of the traced system) beyond the callee's own time; what this
-  // runtime's hop costs beyond that overhead shows up as lost time for live correction.
+  // The step ends when its last awaited call does. Each call is padded to what the model makes of it:
+  // its modelled overhead (the network and client library of the traced system) on top of the
+  // callee's own time less the runtime overhead the callee could not absorb — so the padding absorbs
+  // this hop's cost and what is left of the callee's first. What exceeds the padding is lost time for
+  // live correction.
   auto end = Clock::now();
   std::vector<Clock::time_point> call_end(step.calls.size());
   for (size_t j = 0; j < step.calls.size(); ++j) {
@@ -180,10 +180,9 @@ awaitable<Worker::StepOutcome> Worker::run_step(const RequestFrame& request, con
     co_await Channel::wait(*calls[j]);
     const CallResult& r = calls[j]->result;
     out.status = worse(out.status, r.status);
-    out.expected_us[j] = r.server_us + step.calls[j].overhead_us;
+    out.expected_us[j] = std::max(0.0, r.server_us - r.excess_us) + step.calls[j].overhead_us;
     call_end[j] = r.status == Status::ok ? std::max(r.received, plus_us(r.sent, out.expected_us[j])) : r.received;
     end = std::max(end, call_end[j]);
-    out.excess_us = std::max(out.excess_us, r.excess_us);
   }
   if (out.status == Status::ok && end > Clock::now()) co_await precise_wait_until(end, margin_);
   if (shared_.spans) {

@@ -49,6 +49,7 @@ void Worker::start() {
   guard_.emplace(ctx_.get_executor());
   thread_ = std::thread([this] {
     lower_timer_slack();
+    if (std::string problem = apply_to_this_thread(shared_.config.scheduling); !problem.empty()) shared_.log(problem);
     ctx_.run();
   });
 }

@@ -18,6 +18,7 @@
 
 #include "palette/emu/endpoint.hpp"
 #include "palette/emu/log.hpp"
+#include "palette/emu/scheduling.hpp"
 #include "palette/ids.hpp"
 #include "palette/results/run_results.hpp"
 #include "palette/workload/workload.hpp"
@@ -29,6 +30,7 @@ struct LoadOptions {
   double timeout_s = 30;                      // a request not answered by then is a `timeout`
   uint32_t connections = 1;                   // per root service, used round-robin
   double abort_grace_s = 2;                   // after abort(), how long requests in flight may still finish
+  Scheduling scheduling;                      // of the calling thread while run() runs (then restored)
   LogFn log;
 };
 

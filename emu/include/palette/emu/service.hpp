@@ -20,6 +20,7 @@
 
 #include "palette/emu/endpoint.hpp"
 #include "palette/emu/log.hpp"
+#include "palette/emu/scheduling.hpp"
 #include "palette/emu/wire.hpp"
 #include "palette/emu/work.hpp"
 #include "palette/topology/topology.hpp"
@@ -36,6 +37,7 @@ struct ServiceConfig {
   std::map<std::string, WorkKind> work_per_service;  // overrides `work`
   Calibration calibration;                // needed for cpu and memory work
   uint32_t threads = 1;                   // worker threads, each with its own event loop
+  Scheduling scheduling;                  // of the worker threads (scheduling.hpp)
   // Requests of one hosted service running at once; unset: the topology's `workers` (0 = no limit).
   std::optional<uint32_t> concurrency;
   double call_timeout_s = 30;             // a call not answered by then fails with `timeout`
