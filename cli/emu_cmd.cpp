@@ -38,6 +38,7 @@ int emu(const Args& args) {
   std::string topology_path, arrivals = "poisson", work = "sleep", replay;
   std::vector<std::string> work_for, place;
   uint32_t concurrency = 0;
+  int nice = 0;
   po::options_description desc("palette emu");
   desc.add_options()
     ("topology", po::value(&topology_path), "topology.yaml to emulate")
@@ -57,6 +58,9 @@ int emu(const Args& args) {
     ("threads", po::value(&o.threads)->default_value(1), "worker threads per service process")
     ("concurrency", po::value(&concurrency), "requests per service at once (0 = unlimited; default: the topology's workers)")
     ("place", po::value(&place)->composing(), "A,B,...: services to run in one process (repeat)")
+    ("slice-us", po::value(&o.scheduling.slice_us)->default_value(o.scheduling.slice_us),
+     "scheduler slice the services ask for, µs: short slices let a waking service preempt other work (0 = the kernel's)")
+    ("nice", po::value(&nice), "nice value of the services and the load generator (negative needs root)")
     ("host", po::value(&o.host)->default_value(o.host), "address the services listen on")
     ("connections", po::value(&o.connections)->default_value(1), "load generator connections per root service")
     ("timeout", po::value(&o.request_timeout_s)->default_value(30.0), "seconds before a request (or a call) fails with timeout")
@@ -81,6 +85,7 @@ int emu(const Args& args) {
   }
   for (const auto& p : place) o.placement.push_back(split(p, ','));
   if (vm.count("concurrency")) o.concurrency = concurrency;
+  if (vm.count("nice")) o.scheduling.nice = nice;
   o.call_timeout_s = o.request_timeout_s;
   o.spans = !vm.count("no-spans");
 

@@ -127,6 +127,8 @@ std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const
                      "--stats", dir + "/logs/" + g.name + ".stats"});
   for (const auto& [s, k] : o.work_per_service) a.insert(a.end(), {"--work-for", s + "=" + to_string(k)});
   if (o.concurrency) a.insert(a.end(), {"--concurrency", std::to_string(*o.concurrency)});
+  a.insert(a.end(), {"--slice-us", std::to_string(o.scheduling.slice_us)});
+  if (o.scheduling.nice) a.insert(a.end(), {"--nice", std::to_string(*o.scheduling.nice)});
   for (const auto& [s, e] : peers) a.insert(a.end(), {"--peer", s + "=" + e.text()});
   if (calibration.cpu_ns_per_unit > 0 || calibration.memory_ns_per_unit > 0)
     a.insert(a.end(), {"--calibration", calibration.to_text()});
@@ -372,6 +374,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   lo.endpoints = peers;
   lo.timeout_s = options.request_timeout_s;
   lo.connections = options.connections;
+  lo.scheduling = options.scheduling;
   LoadGenerator gen(topology, sampler, options.workload, lo);
   std::string failure;
   LoadResult load;
@@ -445,6 +448,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   results.set_info("work", to_string(options.work));
   results.set_info("topology", options.example.empty() ? "topology.yaml" : "example " + options.example);
   results.set_info("threads_per_process", std::to_string(options.threads));
+  results.set_info("scheduling", options.scheduling.text());
   results.set_info("host", options.host);
   if (!failure.empty()) results.set_info("failure", failure);
 

@@ -55,6 +55,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> services, peers, work_for;
   int listen_fd = -1, ready_fd = -1;
   uint32_t concurrency = 0;
+  int nice = 0;
   ServiceConfig config;
   po::options_description desc("palette-service options");
   desc.add_options()
@@ -72,6 +73,8 @@ int run(int argc, char** argv) {
     ("calibration", po::value(&calibration_text), "cpu/memory calibration from the launcher (else measured at start)")
     ("threads", po::value(&config.threads)->default_value(1), "worker threads")
     ("concurrency", po::value(&concurrency), "requests per service at once (0 = unlimited; default: the topology's workers)")
+    ("slice-us", po::value(&config.scheduling.slice_us)->default_value(config.scheduling.slice_us), "scheduler slice asked for, µs (0 = the kernel's)")
+    ("nice", po::value(&nice), "nice value of the worker threads (below the current one needs CAP_SYS_NICE)")
     ("call-timeout", po::value(&config.call_timeout_s)->default_value(30), "seconds before a call fails with timeout")
     ("max-payload", po::value(&config.max_payload_bytes)->default_value(config.max_payload_bytes), "largest payload accepted, bytes")
     ("spans", po::value(&config.spans_path), "write spans to this file")
@@ -118,6 +121,7 @@ int run(int argc, char** argv) {
     config.work_per_service[name] = parse_work_kind(spec);
   }
   if (vm.count("concurrency")) config.concurrency = concurrency;
+  if (vm.count("nice")) config.scheduling.nice = nice;
   config.listen_fd = listen_fd;
   if (!listen.empty()) config.listen = Endpoint::parse(listen, "--listen");
   std::vector<WorkKind> kinds = {config.work};
@@ -135,7 +139,7 @@ int run(int argc, char** argv) {
   std::string hosted;
   for (const auto& s : services) hosted += (hosted.empty() ? "" : ", ") + s;
   log_line("serving " + hosted + " on port " + std::to_string(service.port()) + " (seed " + std::to_string(config.seed) +
-           ", work " + work + ", " + std::to_string(config.threads) + " thread(s))");
+           ", work " + work + ", " + std::to_string(config.threads) + " thread(s), " + config.scheduling.text() + ")");
   if (ready_fd >= 0) {
     std::string line = "ready " + std::to_string(service.port()) + "\n";
     ssize_t ignored = ::write(ready_fd, line.data(), line.size());

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "palette/emu/scheduling.hpp"
 #include "palette/emu/work.hpp"
 #include "palette/topology/topology.hpp"
 #include "palette/workload/workload.hpp"
@@ -39,6 +40,7 @@ struct EmuOptions {
   WorkKind work = WorkKind::sleep;
   std::map<std::string, WorkKind> work_per_service;
   uint32_t threads = 1;        // worker threads per process
+  Scheduling scheduling;       // of the services' threads and of the load generator
   std::optional<uint32_t> concurrency;  // per service; unset: the topology's workers
   std::vector<std::vector<std::string>> placement;  // services that share a process; others get one each
   std::string host = "127.0.0.1";

@@ -6,8 +6,8 @@
 //   - cpu:    real computation (8×8 matrix products), as many units as take the modelled time on an
 //             idle core; when services share a core it takes longer, which is the contention the
 //             emulation must show.
-//   - memory: memory-bound streaming (read-modify-write) over a buffer larger than the last-level
-//             cache, calibrated likewise.
+//   - memory: memory-bound streaming (reading every cache line) over a buffer of twice the
+//             last-level cache, calibrated likewise.
 // Calibration measures the ns per unit of cpu and memory work once (take the fastest of several
 // trials: the uncontended cost); the launcher calibrates and hands the figures to every service it
 // starts on the same machine.
