@@ -50,5 +50,6 @@ std::string human_us(double us);
 
 // Registered by each command file.
 std::vector<Command> traces_commands();
+std::vector<Command> model_commands();
 
 }  // namespace palette::cli
