@@ -77,7 +77,7 @@ TEST(TopologyYamlErrors, WrongTypesAndRanges) {
        "topology.yaml:17: fit.concurrency_tolerance_us: must be >= 0, got -20"},
       {"  - {name: cart, workers: 4}", "  - cart", "topology.yaml:25: services[1]: expected a mapping, got \"cart\""},
       {"classes: [[-0.5, 0.8], [1.2, 0.6]]", "classes: [[-0.5, 0.8], [1.2]]",
-       "topology.yaml:64: apis[web:GET /cart].gcm.local_work[0].classes[1]: expected [mean, sd], got 1 values"},
+       "topology.yaml:64: apis[web:GET /cart].gcm.local_work[0].classes[1]: expected [mean, sd], got a list of 1"},
       {"classes: [[-0.5, 0.8], [1.2, 0.6]]", "classes: [[-0.5, 0.8], [1.2, -0.6]]",
        "topology.yaml:64: apis[web:GET /cart].gcm.local_work[0].classes[1][1]: must be >= 0, got -0.6"},
   });

@@ -219,7 +219,7 @@ std::vector<LatentParams> TopologyLoader::classes(const Value& v) const {
   std::vector<LatentParams> out;
   for (const Value& c : v.items()) {
     std::vector<Value> pair = c.items();
-    if (pair.size() != 2) throw c.error(ErrorKind::bad_value, "expected [mean, sd], got " + std::to_string(pair.size()) + " values");
+    if (pair.size() != 2) throw c.error(ErrorKind::bad_value, "expected [mean, sd], got a list of " + std::to_string(pair.size()));
     out.push_back(LatentParams{pair[0].number(), pair[1].non_negative()});
   }
   if (!out.empty() && out.size() != t_.latency_class_weights.size())

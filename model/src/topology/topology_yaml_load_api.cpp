@@ -24,8 +24,17 @@ std::vector<T> sorted_unique(std::vector<std::pair<T, Value>> items, Key key, co
   return out;
 }
 
-std::string out_of(const char* what, uint64_t index, const char* list, size_t size) {
-  return std::string("unknown ") + what + " " + std::to_string(index) + " (" + list + " has " + std::to_string(size) + ")";
+// A number that refers to an entry of a list of `size` (`list`, e.g. "pfa.steps").
+uint32_t index_into(const Value& v, size_t size, const char* what, const char* list) {
+  uint32_t i = v.u32();
+  if (i >= size)
+    throw v.error(ErrorKind::bad_value, std::string("unknown ") + what + " " + v.text() + " (" + list + " has " + std::to_string(size) + ")");
+  return i;
+}
+
+// `any` (-1), or as index_into.
+int32_t index_or_any(const Value& v, size_t size, const char* what, const char* list) {
+  return v.is_word("any") ? -1 : static_cast<int32_t>(index_into(v, std::min<size_t>(size, INT32_MAX), what, list));
 }
 
 constexpr const char* kSumHint = "the probabilities of leaving a state (each transition's p, then finish) add up to 1";
@@ -71,11 +80,8 @@ PfaState TopologyLoader::read_state(const Value& v, const Pfa& pfa, size_t state
   for (const Value& item : m.required("transitions").items()) {
     Map tm(item, {"step", "to", "p", "n"});
     PfaTransition tr;
-    Value step = tm.required("step"), to = tm.required("to");
-    tr.step = step.u32();
-    if (tr.step >= pfa.steps.size()) throw step.error(ErrorKind::bad_value, out_of("step", tr.step, "pfa.steps", pfa.steps.size()));
-    tr.to = to.u32();
-    if (tr.to >= state_count) throw to.error(ErrorKind::bad_value, out_of("state", tr.to, "pfa.states", state_count));
+    tr.step = index_into(tm.required("step"), pfa.steps.size(), "step", "pfa.steps");
+    tr.to = index_into(tm.required("to"), state_count, "state", "pfa.states");
     tr.probability = tm.required("p").probability();
     tr.count = tm.required("n").count();
     sum += tr.probability;
@@ -89,13 +95,8 @@ PfaState TopologyLoader::read_state(const Value& v, const Pfa& pfa, size_t state
       Map cm(item, {"caller", "class", "p", "n"});
       PfaContext c;
       c.caller = caller_ref(cm.required("caller"));
-      Value cls = cm.required("class");
-      if (!cls.is_word("any")) {
-        c.structure_class = cls.i32();
-        if (c.structure_class < 0 || static_cast<size_t>(c.structure_class) >= t_.structure_class_weights.size())
-          throw cls.error(ErrorKind::bad_value, "unknown structure class " + cls.text() + " (structure_class_weights has " +
-                                                    std::to_string(t_.structure_class_weights.size()) + ")");
-      }
+      c.structure_class =
+          index_or_any(cm.required("class"), t_.structure_class_weights.size(), "structure class", "structure_class_weights");
       Value p = cm.required("p");
       double csum = 0;
       for (const Value& x : p.items()) {
@@ -131,10 +132,7 @@ void TopologyLoader::read_gcm(ApiIndex a, const Value& v) {
   for (const Value& item : m.required("patterns").items()) {
     Map pm(item, {"steps", "count", "gap_fractions"});
     Pattern p;
-    for (const Value& s : pm.required("steps").items()) {
-      p.steps.push_back(s.u32());
-      if (p.steps.back() >= step_count) throw s.error(ErrorKind::bad_value, out_of("step", p.steps.back(), "pfa.steps", step_count));
-    }
+    for (const Value& s : pm.required("steps").items()) p.steps.push_back(index_into(s, step_count, "step", "pfa.steps"));
     p.count = pm.required("count").count();
     Value gaps = pm.required("gap_fractions");
     for (const Value& x : gaps.items()) p.gap_fractions.push_back(x.non_negative());
@@ -157,13 +155,7 @@ WorkContext TopologyLoader::read_work(const Value& v, const Gcm& gcm) {
   Map m(v, {"caller", "pattern", "work_us", "classes"});
   WorkContext w;
   w.caller = caller_ref(m.required("caller"));
-  Value pattern = m.required("pattern");
-  if (!pattern.is_word("any")) {
-    w.pattern = pattern.i32();
-    if (w.pattern < 0 || static_cast<size_t>(w.pattern) >= gcm.patterns.size())
-      throw pattern.error(ErrorKind::bad_value, "unknown pattern " + pattern.text() + " (gcm.patterns has " +
-                                                    std::to_string(gcm.patterns.size()) + ")");
-  }
+  w.pattern = index_or_any(m.required("pattern"), gcm.patterns.size(), "pattern", "gcm.patterns");
   w.work_us = distribution(m.required("work_us"));
   if (auto x = m.optional("classes")) w.classes = classes(*x);
   return w;

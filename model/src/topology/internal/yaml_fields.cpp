@@ -56,11 +56,17 @@ std::string Value::text() const {
 
 bool Value::is_word(std::string_view word) const { return is(node_, Node::Kind::scalar) && node_->text == word; }
 
-double Value::number() const {
-  std::optional<double> x = is(node_, Node::Kind::scalar) ? parse_double(node_->text) : std::nullopt;
-  if (!x) type_error("a number");
-  if (!std::isfinite(*x)) throw error(ErrorKind::bad_value, "expected a finite number, got " + yaml::number(*x));
+template <typename T>
+T Value::parsed(std::optional<T> (*parse)(std::string_view), const char* expected) const {
+  std::optional<T> x = is(node_, Node::Kind::scalar) ? parse(node_->text) : std::nullopt;
+  if (!x) type_error(expected);
   return *x;
+}
+
+double Value::number() const {
+  double x = parsed(parse_double, "a number");
+  if (!std::isfinite(x)) throw error(ErrorKind::bad_value, "expected a finite number, got " + yaml::number(x));
+  return x;
 }
 
 double Value::non_negative() const {
@@ -75,11 +81,7 @@ double Value::probability() const {
   return x;
 }
 
-uint64_t Value::count() const {
-  std::optional<uint64_t> x = is(node_, Node::Kind::scalar) ? parse_uint(node_->text) : std::nullopt;
-  if (!x) type_error("a non-negative integer");
-  return *x;
-}
+uint64_t Value::count() const { return parsed(parse_uint, "a non-negative integer"); }
 
 uint32_t Value::u32() const {
   uint64_t x = count();
@@ -89,18 +91,7 @@ uint32_t Value::u32() const {
   return static_cast<uint32_t>(x);
 }
 
-int64_t Value::i64() const {
-  std::optional<int64_t> x = is(node_, Node::Kind::scalar) ? parse_int(node_->text) : std::nullopt;
-  if (!x) type_error("an integer");
-  return *x;
-}
-
-int32_t Value::i32() const {
-  int64_t x = i64();
-  if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max())
-    throw error(ErrorKind::bad_value, "out of range, got " + yaml::number(x));
-  return static_cast<int32_t>(x);
-}
+int64_t Value::i64() const { return parsed(parse_int, "an integer"); }
 
 bool Value::boolean() const {
   if (is_word("true")) return true;

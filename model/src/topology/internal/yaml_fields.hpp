@@ -51,7 +51,6 @@ class Value {
   double probability() const;      // in [0, 1]
   uint64_t count() const;          // integer >= 0
   uint32_t u32() const;
-  int32_t i32() const;
   int64_t i64() const;
   bool boolean() const;            // true or false
   std::vector<Value> items() const;          // a sequence's elements
@@ -62,6 +61,8 @@ class Value {
 
  private:
   std::string describe() const;  // what the value is, for "expected X, got Y"
+  template <typename T>
+  T parsed(std::optional<T> (*parse)(std::string_view), const char* expected) const;
   [[noreturn]] void type_error(const char* expected) const;
   Source* source_;
   const Node* node_;

@@ -120,6 +120,7 @@ bool needs_quotes(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7F || std::strchr(",[]{}", c) != nullptr) return true;
     if (c == ':' && i + 1 < s.size() && s[i + 1] == ' ') return true;
+    if (c == '?') return true;  // yaml-cpp 0.7 misreads a '?' anywhere in a plain scalar inside [ ] or { }
     if (c == '#' && s[i - 1] == ' ') return true;  // i > 0: s[0] == '#' was handled above
     uint32_t cp = 0;
     size_t len = c >= 0x80 ? utf8_at(s, i, cp) : 1;
