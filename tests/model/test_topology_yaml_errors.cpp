@@ -133,6 +133,9 @@ TEST(TopologyYamlErrors, InconsistentModels) {
       {"p: [0.5, 0.5], n: 40", "p: [0.5, 0.25], n: 40",
        "topology.yaml:45: apis[web:GET /cart].pfa.states[1].contexts[0].p: sum to 0.75, not 1 (hint: the probabilities of leaving "
        "a state (each transition's p, then finish) add up to 1)"},
+      {"{caller: any, class: 1,", "{caller: any, class: any,",
+       "topology.yaml:45: apis[web:GET /cart].pfa.states[1].contexts[0]: a context for any caller and any class is never used "
+       "(hint: the state's own transitions' p and finish are that context; edit those)"},
       {"p: [0.5, 0.5], n: 40", "p: [1], n: 40",
        "topology.yaml:45: apis[web:GET /cart].pfa.states[1].contexts[0].p: needs 2 probabilities (one per transition, then finish), got 1"},
       {"v: [90, 120, 160, 220, 900]", "v: [90, 120, 100, 220, 900]",

@@ -97,6 +97,10 @@ PfaState TopologyLoader::read_state(const Value& v, const Pfa& pfa, size_t state
       c.caller = caller_ref(cm.required("caller"));
       c.structure_class =
           index_or_any(cm.required("class"), t_.structure_class_weights.size(), "structure class", "structure_class_weights");
+      // Pfa::choose never consults such a context: an edit there would silently change nothing.
+      if (c.caller == kNoApiIndex && c.structure_class < 0)
+        throw item.error(ErrorKind::bad_value, "a context for any caller and any class is never used")
+            .with_hint("the state's own transitions' p and finish are that context; edit those");
       Value p = cm.required("p");
       double csum = 0;
       for (const Value& x : p.items()) {
