@@ -10,11 +10,13 @@
 
 namespace palette::test {
 
+// Box-Muller on mt19937_64's raw output rather than std::lognormal_distribution, whose draws differ
+// between standard libraries: tests print these numbers.
 inline model::Distribution lognormal_samples(uint64_t seed, size_t n, double median_us, double sigma) {
   std::mt19937_64 rng(seed);
-  std::lognormal_distribution<double> d(std::log(median_us), sigma);
+  auto uniform = [&] { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; };
   std::vector<double> xs(n);
-  for (auto& x : xs) x = d(rng);
+  for (auto& x : xs) x = median_us * std::exp(sigma * std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform()));
   return model::Distribution::from_samples(std::move(xs));
 }
 

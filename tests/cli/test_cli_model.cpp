@@ -17,8 +17,8 @@ TEST(CliShow, SummarisesATopology) {
   auto r = run_command(palette_cmd("show " + dir.file("hotel.yaml") + " 2>&1"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "5 services, 6 APIs (1 external), 5 edges, 2 roots, 3 latency classes, 2 structure classes");
-  for (const char* row : {"\n  search    8\n", "\n  search:Nearby                              1000    304 us    611 us         3         2       3            2\n",
-                          "\n  search:Nearby -> rate:GetRates                              1395       59.3 us\n",
+  for (const char* row : {"\n  search    8\n", "\n  search:Nearby                              1000    298 us    596 us         3         2       3            2\n",
+                          "\n  search:Nearby -> rate:GetRates                              1395       60.4 us\n",
                           "\n  frontend:HTTP GET /recommendations   25.0%  (250 requests)\n", "\n  latency    0.5  0.3  0.2\n"})
     EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
 }
