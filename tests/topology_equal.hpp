@@ -35,7 +35,7 @@ static_assert(field_count<m::Step> == 1 && field_count<m::PfaTransition> == 4 &&
               field_count<m::PfaState> == 4 && field_count<m::Pfa> == 2, "PFA structs changed: update topology_equal.hpp and topology.yaml I/O");
 static_assert(field_count<m::LatentParams> == 2 && field_count<m::Pattern> == 3 && field_count<m::WorkContext> == 4 &&
               field_count<m::Dependency> == 4 && field_count<m::Gcm> == 4, "GCM structs changed: update topology_equal.hpp and topology.yaml I/O");
-static_assert(field_count<m::ServiceModel> == 2 && field_count<m::ApiModel> == 6 && field_count<m::Edge> == 7 &&
+static_assert(field_count<m::ServiceModel> == 5 && field_count<m::ApiModel> == 7 && field_count<m::Edge> == 10 &&
               field_count<m::RootShare> == 3 && field_count<m::FitInfo> == 7 && field_count<m::SourceInfo> == 5 &&
               field_count<m::Topology> == 9, "Topology structs changed: update topology_equal.hpp and topology.yaml I/O");
 
@@ -122,12 +122,16 @@ class TopologyDiff {
     each(a.services, b.services, "services", [&](const m::ServiceModel& x, const m::ServiceModel& y, const std::string& p) {
       same(x.name, y.name, p + ".name");
       same(x.workers, y.workers, p + ".workers");
+      same(x.replicas, y.replicas, p + ".replicas");
+      same(x.group, y.group, p + ".group");
+      same(x.work, y.work, p + ".work");
     });
     each(a.apis, b.apis, "apis", [&](const m::ApiModel& x, const m::ApiModel& y, const std::string& p) {
       same(x.service, y.service, p + ".service");
       same(x.operation, y.operation, p + ".operation");
       same(x.invocations, y.invocations, p + ".invocations");
       same(x.external, y.external, p + ".external");
+      same(x.error_rate, y.error_rate, p + ".error_rate");
       pfa(x.pfa, y.pfa, p + ".pfa");
       gcm(x.gcm, y.gcm, p + ".gcm");
     });
@@ -139,6 +143,9 @@ class TopologyDiff {
       classes(x.overhead_classes, y.overhead_classes, p + ".overhead_classes");
       dist(x.request_bytes, y.request_bytes, p + ".request_bytes");
       dist(x.response_bytes, y.response_bytes, p + ".response_bytes");
+      same(x.keep_probability, y.keep_probability, p + ".keep_probability");
+      same(x.add_probability, y.add_probability, p + ".add_probability");
+      same(x.timeout_us, y.timeout_us, p + ".timeout_us");
     });
     each(a.roots, b.roots, "roots", [&](const m::RootShare& x, const m::RootShare& y, const std::string& p) {
       same(x.api, y.api, p + ".api");

@@ -27,7 +27,9 @@ inline std::vector<model::LatentParams> three_classes(double shift) {
 inline model::Topology hotel_topology() {
   using namespace palette::model;
   Topology t;
-  t.services = {{"frontend", 0}, {"search", 8}, {"geo", 4}, {"rate", 4}, {"profile", 2}};
+  // Deployment fields set here and there, so their round trip is tested too.
+  t.services = {{"frontend", 0, 1, "", ""}, {"search", 8, 2, "edge", "cpu"}, {"geo", 4, 1, "edge", ""},
+                {"rate", 4, 1, "", "memory"}, {"profile", 2, 1, "", ""}};
   // 0 frontend:HTTP GET /hotels, 1 search:Nearby, 2 geo:Nearby, 3 rate:GetRates, 4 profile:GetProfiles,
   // 5 frontend:HTTP GET /recommendations
   const std::vector<std::pair<uint32_t, std::string>> apis = {
@@ -42,6 +44,7 @@ inline model::Topology hotel_topology() {
     t.apis.push_back(std::move(a));
   }
   t.apis[4].external = true;
+  t.apis[3].error_rate = 0.01;
 
   // frontend /hotels: search, then profile; after profile sometimes search again (a retry loop).
   ApiModel& fe = t.apis[0];
@@ -88,6 +91,9 @@ inline model::Topology hotel_topology() {
   t.edges[0].request_bytes = lognormal_samples(31, 1240, 512, 0.2);
   t.edges[0].response_bytes = lognormal_samples(32, 1240, 2048, 0.7);
   t.edges[4].overhead_classes.clear();
+  t.edges[1].keep_probability = 0.5;
+  t.edges[2].add_probability = 0.125;
+  t.edges[3].timeout_us = 50000;
 
   t.roots = {RootShare{0, 0.75, 750}, RootShare{5, 0.25, 250}};
   t.latency_class_weights = {0.5, 0.3, 0.2};
@@ -104,7 +110,7 @@ inline model::Topology hotel_topology() {
 inline model::Topology shop_topology() {
   using namespace palette::model;
   Topology t;
-  t.services = {{"web", 0}, {"cart", 4}, {"db", 0}};
+  t.services = {{"web", 0, 1, "", ""}, {"cart", 4, 1, "", ""}, {"db", 0, 1, "", ""}};
   auto api = [](uint32_t service, const char* op, uint64_t n, Distribution work) {
     ApiModel a;
     a.service = service;

@@ -190,7 +190,7 @@ edges:
 Topology topology_with_names(const std::vector<std::pair<std::string, std::string>>& apis) {
   Topology t;
   for (const auto& [service, op] : apis) {
-    if (t.find_service(service) == UINT32_MAX) t.services.push_back({service, 1});
+    if (t.find_service(service) == UINT32_MAX) t.services.push_back({service, 1, 1, "", ""});
     ApiModel a;
     a.service = t.find_service(service);
     a.operation = op;

@@ -86,7 +86,7 @@ TEST(TopologyYamlErrors, WrongTypesAndRanges) {
 TEST(TopologyYamlErrors, UnknownMissingAndDuplicateKeys) {
   expect_errors({
       {"    invocations: 220\n", "    invocations: 220\n    colour: blue\n",
-       "topology.yaml:73: apis[cart:Get].colour: unknown key \"colour\" (hint: allowed here: service, invocations, external, pfa, gcm)"},
+       "topology.yaml:73: apis[cart:Get].colour: unknown key \"colour\" (hint: allowed here: service, invocations, external, error_rate, pfa, gcm)"},
       {"          finish: 0.9\n", "", "topology.yaml:40: apis[web:GET /cart].pfa.states[1]: missing required key \"finish\""},
       {"  seed: 1\n", "  seed: 1\n  seed: 2\n", "topology.yaml:13: fit.seed: duplicate key \"seed\""},
       {"palette_topology: 1\n", "",

@@ -90,8 +90,20 @@ std::vector<double> TopologyLoader::class_weights(const Value& v) const {
 
 void TopologyLoader::read_services(const Value& v) {
   for (const Value& item : v.items()) {
-    Map m(item, {"name", "workers"});
-    ServiceModel s{m.required("name").text(), m.required("workers").u32()};
+    Map m(item, {"name", "workers", "replicas", "group", "work"});
+    ServiceModel s;
+    s.name = m.required("name").text();
+    s.workers = m.required("workers").u32();
+    if (auto x = m.optional("replicas")) {
+      s.replicas = x->u32();
+      if (s.replicas == 0) throw x->error(ErrorKind::bad_value, "needs at least 1 replica");
+    }
+    if (auto x = m.optional("group")) s.group = x->text();
+    if (auto x = m.optional("work")) {
+      s.work = x->text();
+      if (s.work != "sleep" && s.work != "cpu" && s.work != "memory")
+        throw x->error(ErrorKind::bad_value, "unknown work spec \"" + s.work + "\"").with_hint("sleep, cpu or memory");
+    }
     if (t_.find_service(s.name) != UINT32_MAX) throw item.error(ErrorKind::bad_value, "service \"" + s.name + "\" is listed twice");
     t_.services.push_back(std::move(s));
   }
@@ -102,7 +114,7 @@ void TopologyLoader::read_api_labels(const Value& apis) {
   for (const auto& [name, body] : apis.entries()) {
     std::string label = name.text();
     Value key = name.at_path("apis[" + label + "]"), at = body.at_path(key.path());
-    Map m(at, {"service", "invocations", "external", "pfa", "gcm"});
+    Map m(at, {"service", "invocations", "external", "error_rate", "pfa", "gcm"});
     uint32_t s = service_of_label(t_.services, label);
     if (auto named = m.optional("service")) {
       s = t_.find_service(named->text());
@@ -113,7 +125,10 @@ void TopologyLoader::read_api_labels(const Value& apis) {
       throw key.error(ErrorKind::bad_value, "\"" + label + "\" does not start with the name of a service and ':'")
           .with_hint("APIs are keyed service:operation, with the service listed under services");
     }
-    t_.apis.push_back(ApiModel{s, label.substr(t_.services[s].name.size() + 1), 0, false, {}, {}});
+    ApiModel api;
+    api.service = s;
+    api.operation = label.substr(t_.services[s].name.size() + 1);
+    t_.apis.push_back(std::move(api));
     by_label_.emplace(label, static_cast<ApiIndex>(t_.apis.size() - 1));
     api_bodies_.push_back(at);
   }
@@ -122,7 +137,8 @@ void TopologyLoader::read_api_labels(const Value& apis) {
 void TopologyLoader::read_edges(const Value& v) {
   std::vector<std::pair<Edge, Value>> edges;
   for (const Value& item : v.items()) {
-    Map m(item, {"caller", "callee", "calls", "overhead_us", "overhead_classes", "request_bytes", "response_bytes"});
+    Map m(item, {"caller", "callee", "calls", "overhead_us", "overhead_classes", "request_bytes", "response_bytes",
+                 "keep_probability", "add_probability", "timeout_us"});
     Edge e;
     e.caller = api_ref(m.required("caller"));
     e.callee = api_ref(m.required("callee"));
@@ -131,6 +147,9 @@ void TopologyLoader::read_edges(const Value& v) {
     if (auto x = m.optional("overhead_classes")) e.overhead_classes = classes(*x);
     if (auto x = m.optional("request_bytes")) e.request_bytes = distribution(*x);
     if (auto x = m.optional("response_bytes")) e.response_bytes = distribution(*x);
+    if (auto x = m.optional("keep_probability")) e.keep_probability = x->probability();
+    if (auto x = m.optional("add_probability")) e.add_probability = x->probability();
+    if (auto x = m.optional("timeout_us")) e.timeout_us = x->non_negative();
     edges.emplace_back(std::move(e), item);
   }
   // Kept sorted by (caller, callee) for lookup; a person may list them in any order.

@@ -42,9 +42,10 @@ constexpr const char* kSumHint = "the probabilities of leaving a state (each tra
 }  // namespace
 
 void TopologyLoader::read_api(ApiIndex a, const Value& body) {
-  Map m(body, {"service", "invocations", "external", "pfa", "gcm"});
+  Map m(body, {"service", "invocations", "external", "error_rate", "pfa", "gcm"});
   t_.apis[a].invocations = m.required("invocations").count();
   if (auto x = m.optional("external")) t_.apis[a].external = x->boolean();
+  if (auto x = m.optional("error_rate")) t_.apis[a].error_rate = x->probability();
   read_pfa(a, m.required("pfa"));
   read_gcm(a, m.required("gcm"));
 }

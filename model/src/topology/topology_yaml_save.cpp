@@ -96,7 +96,14 @@ void Writer::document() {
   for (const auto& r : t_.roots)
     line(2, "- {api: " + label(r.api) + ", share: " + number(r.share) + ", count: " + number(r.count) + "}");
   line(0, t_.services.empty() ? "services: []" : "services:");
-  for (const auto& s : t_.services) line(2, "- {name: " + scalar(s.name) + ", workers: " + number(uint64_t{s.workers}) + "}");
+  for (const auto& s : t_.services) {
+    // Deployment fields appear only when set, so fitted files stay short.
+    std::string extra;
+    if (s.replicas != 1) extra += ", replicas: " + number(uint64_t{s.replicas});
+    if (!s.group.empty()) extra += ", group: " + scalar(s.group);
+    if (!s.work.empty()) extra += ", work: " + scalar(s.work);
+    line(2, "- {name: " + scalar(s.name) + ", workers: " + number(uint64_t{s.workers}) + extra + "}");
+  }
   line(0, t_.apis.empty() ? "apis: {}" : "apis:");
   for (size_t a = 0; a < t_.apis.size(); ++a) api(static_cast<ApiIndex>(a));
   line(0, t_.edges.empty() ? "edges: []" : "edges:");
@@ -115,6 +122,7 @@ void Writer::api(ApiIndex a) {
   if (yaml::service_of_label(t_.services, t_.api_label(a)) != m.service) line(4, "service: " + scalar(t_.services[m.service].name));
   line(4, "invocations: " + number(m.invocations));
   if (m.external) line(4, "external: true");
+  if (m.error_rate > 0) line(4, "error_rate: " + number(m.error_rate));
   pfa(m.pfa);
   gcm(m.gcm);
 }
@@ -173,6 +181,9 @@ void Writer::edge(const Edge& e) {
   distribution(4, "overhead_us", e.overhead_us);
   if (!e.overhead_classes.empty()) line(4, "overhead_classes: " + flow(e.overhead_classes));
   if (!e.request_bytes.empty()) distribution(4, "request_bytes", e.request_bytes);
+  if (e.keep_probability != 1) line(4, "keep_probability: " + number(e.keep_probability));
+  if (e.add_probability != 0) line(4, "add_probability: " + number(e.add_probability));
+  if (e.timeout_us != 0) line(4, "timeout_us: " + number(e.timeout_us));
   if (!e.response_bytes.empty()) distribution(4, "response_bytes", e.response_bytes);
 }
 
