@@ -53,5 +53,6 @@ std::vector<Command> traces_commands();
 std::vector<Command> emu_commands();
 std::vector<Command> fit_commands();
 std::vector<Command> compare_commands();
+std::vector<Command> model_commands();
 
 }  // namespace palette::cli
