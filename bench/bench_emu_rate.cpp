@@ -23,7 +23,6 @@ Point run_at(const std::string& example, emu::WorkKind work, double rate, double
   emu::EmuOptions o;
   o.output_dir = (std::filesystem::temp_directory_path() / ("palette-bench-emu-rate-" + std::to_string(++run))).string();
   std::filesystem::remove_all(o.output_dir);
-  o.example = example;
   o.work = work;
   o.spans = false;
   o.workload.arrivals = model::ArrivalProcess::poisson;

@@ -7,10 +7,7 @@
 #include "palette/emu/launcher.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
-#if __has_include("palette/topology/topology_yaml.hpp")
 #include "palette/topology/topology_yaml.hpp"
-#define PALETTE_CLI_HAS_TOPOLOGY_YAML 1
-#endif
 
 namespace palette::cli {
 namespace {
@@ -35,14 +32,14 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 int emu(const Args& args) {
   emu::EmuOptions o;
-  std::string topology_path, arrivals = "poisson", work = "sleep", replay;
+  std::string topology_path, example, arrivals = "poisson", work = "sleep", replay;
   std::vector<std::string> work_for, place;
   uint32_t concurrency = 0;
   int nice = 0;
   po::options_description desc("palette emu");
   desc.add_options()
     ("topology", po::value(&topology_path), "topology.yaml to emulate")
-    ("example", po::value(&o.example), "a built-in topology instead: chain:N[:WORK_US[:OVERHEAD_US]] or fanout10[:WORK_US[:OVERHEAD_US]]")
+    ("example", po::value(&example), "a built-in topology instead: chain:N[:WORK_US[:OVERHEAD_US]] or fanout10[:WORK_US[:OVERHEAD_US]]")
     ("rate", po::value(&o.workload.rate_per_s), "open loop: requests per second")
     ("requests,n", po::value(&o.workload.requests), "stop after this many requests")
     ("duration", po::value(&o.workload.duration_s), "or stop sending after this many seconds")
@@ -73,7 +70,7 @@ int emu(const Args& args) {
   po::variables_map vm;
   if (!parse_options(args, "palette emu (TOPOLOGY.yaml | --example SPEC) --rate R (--requests N | --duration S) -o DIR", desc, pos, vm)) return 0;
   if (o.output_dir.empty()) throw Error(ErrorKind::missing, "give the results folder").at_key("--output");
-  if (topology_path.empty() == o.example.empty())
+  if (topology_path.empty() == example.empty())
     throw Error(ErrorKind::missing, "give a topology file or --example, not both").at_key("TOPOLOGY");
   o.workload.arrivals = model::parse_arrival_process(arrivals);
   o.workload.seed = o.seed;
@@ -89,16 +86,7 @@ int emu(const Args& args) {
   o.call_timeout_s = o.request_timeout_s;
   o.spans = !vm.count("no-spans");
 
-  model::Topology topology;
-  if (!o.example.empty()) {
-    topology = emu::example_topology(o.example);
-  } else {
-#ifdef PALETTE_CLI_HAS_TOPOLOGY_YAML
-    topology = model::load_topology_file(topology_path);
-#else
-    throw Error(ErrorKind::unsupported, "this build cannot read topology files yet; use --example").at_file(topology_path);
-#endif
-  }
+  const model::Topology topology = example.empty() ? model::load_topology_file(topology_path) : emu::example_topology(example);
   if (o.workload.arrivals == model::ArrivalProcess::replay) {
     if (replay.empty()) throw Error(ErrorKind::missing, "--arrivals replay needs --replay TRACES").at_key("--replay");
     o.workload.recorded = replay_from(replay, topology);

@@ -16,7 +16,9 @@ model::Topology fixed_topology(const std::vector<FixedApi>& apis, double overhea
   for (const auto& a : apis) {
     if (index.count(a.service)) throw Error(ErrorKind::bad_value, "service \"" + a.service + "\" listed twice");
     index[a.service] = static_cast<ApiIndex>(t.apis.size());
-    t.services.push_back(ServiceModel{a.service, 0});
+    ServiceModel service;
+    service.name = a.service;
+    t.services.push_back(service);
     ApiModel m;
     m.service = static_cast<uint32_t>(t.services.size() - 1);
     m.operation = "op";

@@ -24,10 +24,7 @@
 #include "palette/emu/span_log.hpp"
 #include "palette/error.hpp"
 #include "palette/results/run_results.hpp"
-#if __has_include("palette/topology/topology_yaml.hpp")
 #include "palette/topology/topology_yaml.hpp"
-#define PALETTE_EMU_HAS_TOPOLOGY_YAML 1
-#endif
 
 namespace fs = std::filesystem;
 
@@ -97,30 +94,54 @@ void check_output_dir(const std::string& dir, bool force) {
   if (ec) throw Error(ErrorKind::io, "cannot create: " + ec.message()).at_file(dir);
 }
 
+// The processes to start: placement groups (the options', then the topology's `group`s), one process
+// per service otherwise, each as many times as its members' largest replica count.
 std::vector<Group> make_groups(const model::Topology& t, const EmuOptions& o) {
-  std::vector<Group> groups;
-  std::set<std::string> placed;
+  std::vector<std::pair<std::string, std::vector<uint32_t>>> sets;  // name, services
+  std::vector<char> placed(t.services.size(), 0);
   for (const auto& names : o.placement) {
-    Group g;
+    std::pair<std::string, std::vector<uint32_t>> set;
     for (const auto& n : names) {
-      if (t.find_service(n) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + n + "\" in the topology").at_key("placement");
-      if (!placed.insert(n).second) throw Error(ErrorKind::bad_value, "service \"" + n + "\" placed twice").at_key("placement");
-      g.services.push_back(n);
-      g.name += (g.name.empty() ? "" : "+") + n;
+      uint32_t s = t.find_service(n);
+      if (s == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + n + "\" in the topology").at_key("placement");
+      if (placed[s]) throw Error(ErrorKind::bad_value, "service \"" + n + "\" placed twice").at_key("placement");
+      placed[s] = 1;
+      set.first += (set.first.empty() ? "" : "+") + n;
+      set.second.push_back(s);
     }
-    if (!g.services.empty()) groups.push_back(g);
+    if (!set.second.empty()) sets.push_back(set);
   }
-  for (const auto& s : t.services)
-    if (!placed.count(s.name)) groups.push_back(Group{s.name, {s.name}, {}, -1, 0, false});
+  std::map<std::string, size_t> by_group;
+  for (uint32_t s = 0; s < t.services.size(); ++s) {
+    if (placed[s]) continue;
+    const std::string& g = t.services[s].group;
+    if (g.empty()) {
+      sets.push_back({t.services[s].name, {s}});
+    } else {
+      auto [it, fresh] = by_group.emplace(g, sets.size());
+      if (fresh) sets.push_back({g, {}});
+      sets[it->second].second.push_back(s);
+    }
+  }
+  std::vector<Group> groups;
+  for (const auto& [name, members] : sets) {
+    uint32_t instances = 1;
+    for (uint32_t s : members) instances = std::max(instances, t.services[s].replicas);
+    for (uint32_t i = 0; i < instances; ++i) {
+      Group g;
+      g.name = instances > 1 ? name + "#" + std::to_string(i) : name;
+      for (uint32_t s : members)
+        if (std::max(1u, t.services[s].replicas) > i) g.services.push_back(t.services[s].name);
+      groups.push_back(std::move(g));
+    }
+  }
   return groups;
 }
 
 std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const std::string& binary,
-                                      const std::string& topology_arg, const std::map<std::string, Endpoint>& peers,
+                                      const std::string& topology_file, const Endpoints& peers,
                                       const Calibration& calibration, const std::string& dir) {
-  std::vector<std::string> a = {binary, "--name", g.name};
-  if (topology_arg.rfind("example:", 0) == 0) a.insert(a.end(), {"--example", topology_arg.substr(8)});
-  else a.insert(a.end(), {"--topology", topology_arg});
+  std::vector<std::string> a = {binary, "--name", g.name, "--topology", topology_file};
   for (const auto& s : g.services) a.insert(a.end(), {"--service", s});
   a.insert(a.end(), {"--listen-fd", "3", "--ready-fd", "4", "--seed", std::to_string(o.seed), "--work", to_string(o.work),
                      "--threads", std::to_string(o.threads), "--call-timeout", std::to_string(o.call_timeout_s),
@@ -129,7 +150,8 @@ std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const
   if (o.concurrency) a.insert(a.end(), {"--concurrency", std::to_string(*o.concurrency)});
   a.insert(a.end(), {"--slice-us", std::to_string(o.scheduling.slice_us)});
   if (o.scheduling.nice) a.insert(a.end(), {"--nice", std::to_string(*o.scheduling.nice)});
-  for (const auto& [s, e] : peers) a.insert(a.end(), {"--peer", s + "=" + e.text()});
+  for (const auto& [s, replicas] : peers)
+    for (const auto& e : replicas) a.insert(a.end(), {"--peer", s + "=" + e.text()});
   if (calibration.cpu_ns_per_unit > 0 || calibration.memory_ns_per_unit > 0)
     a.insert(a.end(), {"--calibration", calibration.to_text()});
   if (o.spans) a.insert(a.end(), {"--spans", dir + "/spans/" + g.name + ".spans"});
@@ -276,10 +298,6 @@ void EmuOptions::validate(const model::Topology& t) const {
     throw Error(ErrorKind::bad_value, "\"" + trace_format + "\"").at_key("trace_format").with_hint("jaeger or otlp");
   for (const auto& [name, kind] : work_per_service)
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("work");
-#ifndef PALETTE_EMU_HAS_TOPOLOGY_YAML
-  if (example.empty())
-    throw Error(ErrorKind::unsupported, "this build cannot write topology files for the services yet; use an example").at_key("topology");
-#endif
 }
 
 std::string find_service_binary(const std::string& configured) {
@@ -318,25 +336,23 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   // Calibrate here, once, before the services load the machine.
   std::vector<WorkKind> kinds = {options.work};
   for (const auto& [s, k] : options.work_per_service) kinds.push_back(k);
+  for (const auto& s : topology.services)
+    if (!s.work.empty()) kinds.push_back(parse_work_kind(s.work));
   Calibration calibration;
   if (std::count(kinds.begin(), kinds.end(), WorkKind::cpu) || std::count(kinds.begin(), kinds.end(), WorkKind::memory)) {
     stage("calibrating work");
     calibration = calibrate(kinds);
   }
-  std::string topology_arg = "example:" + options.example;
-  if (options.example.empty()) {
-#ifdef PALETTE_EMU_HAS_TOPOLOGY_YAML
-    topology_arg = dir + "/topology.yaml";
-    model::save_topology_file(topology, topology_arg);  // every service loads this very file
-    report.files.push_back("topology.yaml");
-#endif
-  }
+  // Every service loads this very file: the same topology everywhere, and a record of the run.
+  const std::string topology_file = dir + "/topology.yaml";
+  model::save_topology_file(topology, topology_file);
+  report.files.push_back("topology.yaml");
 
   stage("starting " + std::to_string(groups.size()) + " service processes");
-  std::map<std::string, Endpoint> peers;
+  Endpoints peers;
   for (auto& g : groups) {
     g.socket = open_listening_socket(Endpoint{options.host, 0});
-    for (const auto& s : g.services) peers[s] = Endpoint{options.host, g.socket.port};
+    for (const auto& s : g.services) peers[s].push_back(Endpoint{options.host, g.socket.port});
   }
   SignalWatch signals;
   ProcessGroup pg;
@@ -344,7 +360,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) != 0) throw Error(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
     g.ready_read = ready[0];
-    ChildSpec spec{g.name, service_argv(options, g, binary, topology_arg, peers, calibration, dir),
+    ChildSpec spec{g.name, service_argv(options, g, binary, topology_file, peers, calibration, dir),
                    dir + "/logs/" + g.name + ".log", {{3, g.socket.fd}, {4, ready[1]}}};
     try {
       g.child = pg.spawn(spec);
@@ -446,7 +462,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   results.set_info("seed", std::to_string(options.seed));
   results.set_info("workload", workload_text(options.workload));
   results.set_info("work", to_string(options.work));
-  results.set_info("topology", options.example.empty() ? "topology.yaml" : "example " + options.example);
+  results.set_info("topology", "topology.yaml");
   results.set_info("threads_per_process", std::to_string(options.threads));
   results.set_info("scheduling", options.scheduling.text());
   results.set_info("host", options.host);

@@ -19,7 +19,8 @@ struct LoadGenerator::Impl {
   LoadOptions options;
   model::ArrivalSchedule schedule;  // validates the workload
   asio::io_context ctx{1};
-  std::vector<std::unique_ptr<Channel>> channels;  // by service index; after ctx: destroyed first
+  std::vector<std::vector<std::unique_ptr<Channel>>> channels;  // by service, replica; after ctx: destroyed first
+  std::vector<size_t> next_replica;
   std::optional<asio::steady_timer> pacer;
   Clock::time_point t0;
   std::vector<std::optional<model::RequestResult>> results;  // by request id
@@ -51,7 +52,9 @@ struct LoadGenerator::Impl {
     f.trace = TraceContext{LoadGenerator::trace_id(sampler.seed(), a.request_id), 0, 1};
     f.baggage = a.draw.context();
     // A replayed arrival may enter by an API of a service with no endpoint: that request fails.
-    Channel* ch = channels[topology.apis[a.draw.root].service].get();
+    const uint32_t service = topology.apis[a.draw.root].service;
+    auto& replicas = channels[service];
+    Channel* ch = replicas.empty() ? nullptr : replicas[next_replica[service]++ % replicas.size()].get();
     std::unique_ptr<PendingCall> call;
     CallResult r;
     if (ch) {
@@ -127,21 +130,24 @@ LoadGenerator::LoadGenerator(const model::Topology& topology, const model::Sampl
     : impl_(std::make_unique<Impl>(topology, sampler, std::move(workload), std::move(options))) {
   Impl& m = *impl_;
   m.channels.resize(topology.services.size());
+  m.next_replica.assign(topology.services.size(), 0);
   for (const auto& root : topology.roots) {
     const std::string& name = topology.services[topology.apis[root.api].service].name;
-    if (!m.options.endpoints.count(name))
+    if (!m.options.endpoints.count(name) || m.options.endpoints.at(name).empty())
       throw Error(ErrorKind::missing, "no endpoint for root service \"" + name + "\"").at_key("endpoints");
   }
-  for (const auto& [name, endpoint] : m.options.endpoints) {
+  for (const auto& [name, replicas] : m.options.endpoints) {
     uint32_t s = topology.find_service(name);
     if (s == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("endpoints");
-    error_code ec;
-    auto address = asio::ip::make_address(endpoint.host, ec);
-    if (ec) throw Error(ErrorKind::bad_value, "\"" + endpoint.host + "\" is not an IP address").at_key("endpoints");
-    ChannelOptions o;
-    o.lanes = std::max(1u, m.options.connections);
-    o.log = m.options.log;
-    m.channels[s] = std::make_unique<Channel>(m.ctx, tcp::endpoint(address, endpoint.port), name, o);
+    for (const auto& endpoint : replicas) {
+      error_code ec;
+      auto address = asio::ip::make_address(endpoint.host, ec);
+      if (ec) throw Error(ErrorKind::bad_value, "\"" + endpoint.host + "\" is not an IP address").at_key("endpoints");
+      ChannelOptions o;
+      o.lanes = std::max(1u, m.options.connections);
+      o.log = m.options.log;
+      m.channels[s].push_back(std::make_unique<Channel>(m.ctx, tcp::endpoint(address, endpoint.port), name, o));
+    }
   }
   m.pacer.emplace(m.ctx);
 }

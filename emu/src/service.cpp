@@ -20,8 +20,10 @@ void ServiceConfig::validate(const model::Topology& t) const {
     if (s == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("services");
     if (!hosted.insert(s).second) throw Error(ErrorKind::bad_value, "service \"" + name + "\" named twice").at_key("services");
   }
-  for (const auto& [name, e] : peers)
+  for (const auto& [name, e] : peers) {
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("peers");
+    if (e.empty()) throw Error(ErrorKind::missing, "no endpoint for service \"" + name + "\"").at_key("peers");
+  }
   for (const auto& [name, kind] : work_per_service)
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("work");
   // Every service a hosted API may call needs an endpoint.
@@ -39,9 +41,12 @@ void ServiceConfig::validate(const model::Topology& t) const {
   if (threads == 0) throw Error(ErrorKind::bad_value, "must be at least 1").at_key("threads");
   if (!(call_timeout_s > 0)) throw Error(ErrorKind::bad_value, "must be > 0").at_key("call_timeout");
   auto needs = [&](WorkKind k) {
-    if (work == k) return true;
-    for (const auto& [n, w] : work_per_service)
-      if (w == k) return true;
+    for (uint32_t s : hosted) {
+      auto it = work_per_service.find(t.services[s].name);
+      WorkKind used = it != work_per_service.end() ? it->second
+                      : t.services[s].work.empty() ? work : parse_work_kind(t.services[s].work);
+      if (used == k) return true;
+    }
     return false;
   };
   if (needs(WorkKind::cpu) && !(calibration.cpu_ns_per_unit > 0))

@@ -19,10 +19,7 @@
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/service.hpp"
 #include "palette/error.hpp"
-#if __has_include("palette/topology/topology_yaml.hpp")
 #include "palette/topology/topology_yaml.hpp"
-#define PALETTE_EMU_HAS_TOPOLOGY_YAML 1
-#endif
 
 namespace po = boost::program_options;
 using namespace palette;
@@ -66,7 +63,7 @@ int run(int argc, char** argv) {
     ("service", po::value(&services)->composing(), "a service to host (repeat for a placement group)")
     ("listen", po::value(&listen), "HOST:PORT to serve on (default 127.0.0.1:0)")
     ("listen-fd", po::value(&listen_fd), "serve on this inherited listening socket instead")
-    ("peer", po::value(&peers)->composing(), "NAME=HOST:PORT of a service this one calls (repeat)")
+    ("peer", po::value(&peers)->composing(), "NAME=HOST:PORT of a service this one calls (repeat; once per replica)")
     ("seed", po::value(&config.seed)->default_value(1), "experiment seed (the same everywhere)")
     ("work", po::value(&work)->default_value(work), "work spec: sleep, cpu or memory")
     ("work-for", po::value(&work_for)->composing(), "SERVICE=SPEC: another work spec for one service")
@@ -102,18 +99,14 @@ int run(int argc, char** argv) {
   if (!example.empty()) {
     topology = example_topology(example);
   } else if (!topology_path.empty()) {
-#ifdef PALETTE_EMU_HAS_TOPOLOGY_YAML
     topology = model::load_topology_file(topology_path);
-#else
-    throw Error(ErrorKind::unsupported, "this build cannot read topology files yet").at_key("--topology");
-#endif
   } else {
     throw Error(ErrorKind::missing, "give --topology FILE or --example SPEC").at_key("--topology");
   }
   config.services = services;
   for (const auto& p : peers) {
     auto [name, where] = split_assignment(p, "--peer");
-    config.peers[name] = Endpoint::parse(where, "--peer");
+    config.peers[name].push_back(Endpoint::parse(where, "--peer"));  // repeated: its replicas
   }
   config.work = parse_work_kind(work);
   for (const auto& w : work_for) {
@@ -126,6 +119,8 @@ int run(int argc, char** argv) {
   if (!listen.empty()) config.listen = Endpoint::parse(listen, "--listen");
   std::vector<WorkKind> kinds = {config.work};
   for (const auto& [n, k] : config.work_per_service) kinds.push_back(k);
+  for (const auto& s : topology.services)
+    if (!s.work.empty()) kinds.push_back(parse_work_kind(s.work));
   if (!calibration_text.empty()) {
     config.calibration = Calibration::parse(calibration_text);
   } else if (std::count(kinds.begin(), kinds.end(), WorkKind::cpu) || std::count(kinds.begin(), kinds.end(), WorkKind::memory)) {

@@ -86,11 +86,11 @@ TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
   test::TempDir dir;
   EmuOptions o;
   o.output_dir = dir.file("run");
-  o.example = "chain:3:200:300";
+  const model::Topology topology = example_topology("chain:3:200:300");
   o.workload.arrivals = model::ArrivalProcess::constant;
   o.workload.rate_per_s = 300;
   o.workload.requests = 300;
-  EmuReport r = run_emulation(example_topology(o.example), o);
+  EmuReport r = run_emulation(topology, o);
   EXPECT_EQ(r.requests, 300u);
   EXPECT_EQ(r.ok, 300u);
   EXPECT_EQ(r.processes, 3u);
@@ -111,11 +111,10 @@ TEST(Launcher, RefusesAFolderThatIsNotEmpty) {
   dir.write("precious.txt", "keep me");
   EmuOptions o;
   o.output_dir = dir.path();
-  o.example = "chain:1";
   o.workload.rate_per_s = 10;
   o.workload.requests = 1;
   try {
-    run_emulation(example_topology(o.example), o);
+    run_emulation(example_topology("chain:1"), o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("not empty"));
@@ -128,12 +127,11 @@ TEST(Launcher, AServiceThatCannotStartIsReportedWithItsExit) {
   test::TempDir dir;
   EmuOptions o;
   o.output_dir = dir.file("run");
-  o.example = "chain:2";
   o.workload.rate_per_s = 10;
   o.workload.requests = 1;
   o.service_binary = "/bin/false";
   try {
-    run_emulation(example_topology(o.example), o);
+    run_emulation(example_topology("chain:2"), o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("exited with status 1 while starting"));

@@ -83,7 +83,7 @@ void expect_still_serving(const model::Topology& t, InProcessDeployment& d) {
 struct Robustness : ::testing::Test {
   model::Topology topology = chain_topology(2, 100, 0);
   InProcessDeployment deployment{topology, ServiceConfig{}};
-  uint16_t s0_port() { return deployment.endpoints().at("s0").port; }
+  uint16_t s0_port() { return deployment.endpoints().at("s0").front().port; }
 };
 
 }  // namespace

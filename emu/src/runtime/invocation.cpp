@@ -135,6 +135,7 @@ awaitable<Worker::Outcome> Worker::run_plan(const RequestFrame& request, Clock::
   }
   // Measured after the last gap, so that its own overrun counts too.
   out.excess_us = std::max(0.0, lost_us() - absorbed_us);
+  if (plan.inject_error && out.status == Status::ok) out.status = Status::error;  // an injected failure
   co_return out;
 }
 
@@ -153,7 +154,10 @@ awaitable<Worker::StepOutcome> Worker::run_step(const RequestFrame& request, con
     f.baggage = c.context;
     f.request_bytes = payload_size(c.request_bytes, max_payload);
     f.response_bytes = payload_size(c.response_bytes, max_payload);
-    calls[j] = channel(shared_.topology.apis[c.callee].service).start(f, shared_.call_timeout);
+    // The edge's own timeout (an intervention) when it has one, else the service's.
+    const Clock::duration timeout = c.timeout_us > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::micro>(c.timeout_us))
+                                                     : shared_.call_timeout;
+    calls[j] = channel(shared_.topology.apis[c.callee].service).start(f, timeout);
     SpanRecord& s = spans[j];
     s.trace_hi = f.trace.trace_id.hi;
     s.trace_lo = f.trace.trace_id.lo;

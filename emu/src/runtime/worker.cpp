@@ -25,7 +25,10 @@ ServiceShared::ServiceShared(const model::Topology& t, ServiceConfig c)
     : topology(t), config(std::move(c)), sampler(t, config.seed) {
   config.validate(t);
   hosted_api.assign(t.apis.size(), 0);
+  // Work spec: the config's per-service choice, else the topology's, else the config's default.
   work_of_service.assign(t.services.size(), config.work);
+  for (size_t s = 0; s < t.services.size(); ++s)
+    if (!t.services[s].work.empty()) work_of_service[s] = parse_work_kind(t.services[s].work);
   peer_of_service.resize(t.services.size());
   limiter_of_service.resize(t.services.size());
   for (const auto& name : config.services) {
@@ -36,7 +39,8 @@ ServiceShared::ServiceShared(const model::Topology& t, ServiceConfig c)
     if (limit > 0) limiter_of_service[s] = std::make_unique<Limiter>(limit);
   }
   for (const auto& [name, kind] : config.work_per_service) work_of_service[t.find_service(name)] = kind;
-  for (const auto& [name, endpoint] : config.peers) peer_of_service[t.find_service(name)] = resolve(endpoint);
+  for (const auto& [name, replicas] : config.peers)
+    for (const auto& e : replicas) peer_of_service[t.find_service(name)].push_back(resolve(e));
   if (!config.spans_path.empty()) spans = std::make_unique<SpanLog>(config.spans_path);
   call_timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.call_timeout_s));
 }
@@ -70,18 +74,24 @@ void Worker::adopt(tcp::socket socket, const std::string& peer) {
 }
 
 Channel& Worker::channel(uint32_t service) {
-  if (channels_.size() < shared_.topology.services.size()) channels_.resize(shared_.topology.services.size());
-  auto& ch = channels_[service];
-  if (!ch) {
-    const auto& peer = shared_.peer_of_service[service];
-    const std::string& name = shared_.topology.services[service].name;
-    if (!peer) throw Error(ErrorKind::internal, "no endpoint for service " + name);
+  if (channels_.empty()) {
+    channels_.resize(shared_.topology.services.size());
+    next_replica_.assign(shared_.topology.services.size(), 0);
+  }
+  auto& replicas = channels_[service];
+  const auto& peers = shared_.peer_of_service[service];
+  const std::string& name = shared_.topology.services[service].name;
+  if (peers.empty()) throw Error(ErrorKind::internal, "no endpoint for service " + name);
+  if (replicas.empty()) replicas.resize(peers.size());
+  // Calls spread over the replicas in turn.
+  const size_t r = next_replica_[service]++ % peers.size();
+  if (!replicas[r]) {
     ChannelOptions o;
     o.max_payload_bytes = shared_.config.max_payload_bytes;
     o.log = shared_.config.log;
-    ch = std::make_unique<Channel>(ctx_, *peer, name, o);
+    replicas[r] = std::make_unique<Channel>(ctx_, peers[r], peers.size() > 1 ? name + "#" + std::to_string(r) : name, o);
   }
-  return *ch;
+  return *replicas[r];
 }
 
 void Worker::respond(const std::shared_ptr<Connection>& conn, const ResponseFrame& response) {

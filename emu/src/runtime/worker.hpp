@@ -28,7 +28,7 @@ struct ServiceShared {
   model::Sampler sampler;
   std::vector<char> hosted_api;                     // by API index
   std::vector<WorkKind> work_of_service;            // by service index
-  std::vector<std::optional<tcp::endpoint>> peer_of_service;
+  std::vector<std::vector<tcp::endpoint>> peer_of_service;  // one per replica
   std::vector<std::unique_ptr<Limiter>> limiter_of_service;
   std::unique_ptr<SpanLog> spans;
   WallClock clock;
@@ -68,8 +68,9 @@ class Worker {
   ServiceShared& shared_;
   asio::io_context ctx_{1};
   // Declared after ctx_, so destroyed before it: coroutine frames the context still holds then find
-  // their calls already detached from these channels.
-  std::vector<std::unique_ptr<Channel>> channels_;
+  // their calls already detached from these channels. By service, then replica.
+  std::vector<std::vector<std::unique_ptr<Channel>>> channels_;
+  std::vector<size_t> next_replica_;
   WorkUnits units_;
   WakeMargin margin_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;

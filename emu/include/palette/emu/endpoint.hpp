@@ -4,7 +4,9 @@
 //
 //   Endpoint e = Endpoint::parse("127.0.0.1:7001");   e.text() == "127.0.0.1:7001"
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace palette::emu {
 
@@ -17,5 +19,9 @@ struct Endpoint {
   static Endpoint parse(const std::string& text, const std::string& key = "endpoint");
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
+
+// Where each service listens: one endpoint per replica (ServiceModel::replicas); callers spread
+// their calls over them.
+using Endpoints = std::map<std::string, std::vector<Endpoint>>;
 
 }  // namespace palette::emu

@@ -1,7 +1,8 @@
 #pragma once
-// InProcessDeployment: every service of a topology as a Service object of this process, each on its
-// own loopback port and threads, talking over real sockets — the emulation without processes, for
-// tests and benchmarks (the launcher runs the same Service class, one per process).
+// InProcessDeployment: every service of a topology as a Service object of this process (as many as
+// its replicas), each on its own loopback port and threads, talking over real sockets — the
+// emulation without processes, for tests and benchmarks (the launcher runs the same Service class,
+// one per process). Placement groups do not apply: every service has its own Service object.
 //
 //   ServiceConfig base;  base.work = WorkKind::sleep;  base.seed = 7;
 //   InProcessDeployment d(topology, base, spans_dir);
@@ -22,14 +23,15 @@ class InProcessDeployment {
   InProcessDeployment(const model::Topology& topology, const ServiceConfig& base, const std::string& spans_dir = "");
   ~InProcessDeployment();
 
-  const std::map<std::string, Endpoint>& endpoints() const { return endpoints_; }
-  Service& service(const std::string& name);
+  const Endpoints& endpoints() const { return endpoints_; }
+  Service& service(const std::string& name);  // its first replica
   const std::vector<std::string>& span_files() const { return span_files_; }
   void stop();  // stops every service (flushing spans); throws Error(io) if spans failed
 
  private:
-  std::map<std::string, Endpoint> endpoints_;
-  std::map<std::string, std::unique_ptr<Service>> services_;
+  Endpoints endpoints_;
+  std::map<std::string, std::unique_ptr<Service>> services_;  // the first replica of each service
+  std::vector<std::unique_ptr<Service>> other_replicas_;
   std::vector<std::string> span_files_;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // The launcher: runs one emulation end to end on this machine, as `palette emu` does.
-//   1. opens a listening socket per process (one per service, or per placement group) on the host
-//      (loopback by default), so every port is known before anything starts;
+//   1. opens a listening socket per process (one per service, or per placement group, times its
+//      replicas) on the host (loopback by default), so every port is known before anything starts;
 //   2. writes the topology into the output folder (every service loads that one file), calibrates cpu
 //      and memory work once, and starts one palette-service per process (ProcessGroup: one process
 //      group, parent-death signal, logs per process), handing each its socket;
@@ -34,7 +34,6 @@ namespace palette::emu {
 struct EmuOptions {
   std::string output_dir;
   bool force = false;          // write into an output folder that is not empty
-  std::string example;         // the topology is this example (example_topologies.hpp): services build it
   model::WorkloadSpec workload;
   uint64_t seed = 1;           // the model's draws (the workload has its own seed)
   WorkKind work = WorkKind::sleep;
@@ -42,7 +41,10 @@ struct EmuOptions {
   uint32_t threads = 1;        // worker threads per process
   Scheduling scheduling;       // of the services' threads and of the load generator
   std::optional<uint32_t> concurrency;  // per service; unset: the topology's workers
-  std::vector<std::vector<std::string>> placement;  // services that share a process; others get one each
+  // Services that share a process, beyond the topology's own `group`s; the others get one each.
+  // A service with `replicas: n` runs in n processes (its group's too: instance i hosts the members
+  // with more than i replicas), and callers spread their calls over them.
+  std::vector<std::vector<std::string>> placement;
   std::string host = "127.0.0.1";
   std::string service_binary;  // "" = $PALETTE_SERVICE, else palette-service beside this executable
   double startup_timeout_s = 60;

@@ -26,7 +26,7 @@
 namespace palette::emu {
 
 struct LoadOptions {
-  std::map<std::string, Endpoint> endpoints;  // where the root APIs' services listen
+  Endpoints endpoints;                        // where the root APIs' services listen (all replicas)
   double timeout_s = 30;                      // a request not answered by then is a `timeout`
   uint32_t connections = 1;                   // per root service, used round-robin
   double abort_grace_s = 2;                   // after abort(), how long requests in flight may still finish

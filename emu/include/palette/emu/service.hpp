@@ -29,12 +29,12 @@ namespace palette::emu {
 
 struct ServiceConfig {
   std::vector<std::string> services;      // the services this process hosts (names in the topology)
-  std::map<std::string, Endpoint> peers;  // where the services it calls listen (its own may be listed)
+  Endpoints peers;                        // where the services it calls listen (its own may be listed)
   Endpoint listen;                        // bind here (port 0: any free port), unless listen_fd >= 0
   int listen_fd = -1;                     // a listening socket handed over (the service owns it from then on)
   uint64_t seed = 1;                      // the experiment seed: the same one everywhere
-  WorkKind work = WorkKind::sleep;
-  std::map<std::string, WorkKind> work_per_service;  // overrides `work`
+  WorkKind work = WorkKind::sleep;        // for services whose topology entry names no `work`
+  std::map<std::string, WorkKind> work_per_service;  // overrides `work` and the topology
   Calibration calibration;                // needed for cpu and memory work
   uint32_t threads = 1;                   // worker threads, each with its own event loop
   Scheduling scheduling;                  // of the worker threads (scheduling.hpp)
