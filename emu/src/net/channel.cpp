@@ -1,5 +1,7 @@
 #include "net/channel.hpp"
 
+#include "net/stamped_read.hpp"
+
 namespace palette::emu {
 
 // One connection's worth of calls. A lane outlives its connections: after a failure the next call
@@ -98,6 +100,7 @@ awaitable<void> Channel::connect(Lane& lane, std::shared_ptr<Connection> conn) {
   }
   if (lane.conn != conn) co_return;
   conn->socket.set_option(tcp::no_delay(true), ec);
+  enable_receive_timestamps(conn->socket);
   lane.connected = true;
   asio::co_spawn(ctx_, read_loop(lane, conn), asio::detached);
   if (!conn->writing) co_await write(lane, conn);
@@ -113,7 +116,8 @@ awaitable<void> Channel::read_loop(Lane& lane, std::shared_ptr<Connection> conn)
   std::vector<char> buf(64 * 1024);
   for (;;) {
     error_code ec;
-    size_t n = co_await conn->socket.async_read_some(asio::buffer(buf), no_throw(ec));
+    Clock::time_point arrived;
+    size_t n = co_await read_some_stamped(conn->socket, buf.data(), buf.size(), &arrived, ec);
     if (lane.conn != conn) co_return;
     if (ec) {
       fail(lane, conn, "connection to " + peer_name_ + " lost: " + ec.message());
@@ -136,6 +140,7 @@ awaitable<void> Channel::read_loop(Lane& lane, std::shared_ptr<Connection> conn)
       call->result.server_us = static_cast<double>(f.server_ns) / 1000.0;
       call->result.excess_us = static_cast<double>(f.excess_ns) / 1000.0;
       call->finish(f.status, f.status == Status::ok ? "" : peer_name_ + " answered " + to_string(f.status));
+      call->result.received = arrived;  // when the answer reached this machine
     }
   }
 }

@@ -60,11 +60,18 @@ awaitable<void> Worker::work(WorkKind kind, double us) {
 awaitable<void> Worker::invoke(std::shared_ptr<Connection> conn, RequestFrame request, Clock::time_point received) {
   const uint32_t service = shared_.topology.apis[request.api].service;
   Limiter* limiter = shared_.limiter_of_service[service].get();
-  if (limiter) co_await limiter->acquire();  // queueing: part of this service's own time
+  // The clock of live correction starts when the request arrived, so that a late wake-up counts as lost
+  // time; but queueing for the limiter is this service's own time (the model's `workers`): not lost.
+  Clock::time_point start = received;
+  if (limiter) {
+    const auto queued = Clock::now();
+    co_await limiter->acquire();
+    start += Clock::now() - queued;
+  }
   Outcome outcome;
   std::string failure;
   try {
-    outcome = co_await run_plan(request, Clock::now());
+    outcome = co_await run_plan(request, start);
   } catch (const std::exception& e) {
     outcome.status = Status::error;
     failure = e.what();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/stamped_read.hpp"
+
 #include "palette/error.hpp"
 
 namespace palette::emu {
@@ -68,6 +70,7 @@ void Worker::adopt(tcp::socket socket, const std::string& peer) {
   ++shared_.connections;
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  enable_receive_timestamps(socket);
   auto conn = std::make_shared<Connection>(ctx_);
   conn->socket = std::move(socket);
   asio::co_spawn(ctx_, read_requests(std::move(conn), peer), asio::detached);
@@ -105,11 +108,11 @@ awaitable<void> Worker::read_requests(std::shared_ptr<Connection> conn, std::str
   std::vector<char> buf(64 * 1024);
   for (;;) {
     error_code ec;
-    size_t n = co_await conn->socket.async_read_some(asio::buffer(buf), no_throw(ec));
+    Clock::time_point received;  // the kernel's time: this service's clock starts when the request arrived
+    size_t n = co_await read_some_stamped(conn->socket, buf.data(), buf.size(), &received, ec);
     // End of stream: requests in flight still answer (the socket closes with their last reference).
     if (ec == asio::error::eof) co_return;
     if (ec) break;  // reset: requests in flight finish unheard
-    const auto received = Clock::now();
     const char* d = buf.data();
     const char* end = d + n;
     for (;;) {
