@@ -16,6 +16,7 @@ void BM_HopOverhead(benchmark::State& state) {
   const uint64_t requests = 3000;
   emu::ServiceConfig base;
   bench::LatencySummary one, chain;
+  bench::CpuPressure pressure;
   for (auto _ : state) {
     one = bench::run_in_process(emu::chain_topology(1, 0, 0), base, bench::closed_loop(requests));
     chain = bench::run_in_process(emu::chain_topology(n, 0, 0), base, bench::closed_loop(requests));
@@ -26,6 +27,7 @@ void BM_HopOverhead(benchmark::State& state) {
   state.counters["chain_p99_us"] = chain.p99;
   state.counters["hop_p50_us"] = (chain.p50 - one.p50) / hops;
   state.counters["hop_p99_us"] = (chain.p99 - one.p99) / hops;
+  state.counters["cpu_pressure_pct"] = pressure.share();
   state.counters["failed"] = static_cast<double>(one.failed + chain.failed);
 }
 

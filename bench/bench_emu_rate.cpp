@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "emu_support.hpp"
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/launcher.hpp"
 
@@ -39,6 +40,7 @@ void BM_MaxRate(benchmark::State& state, emu::WorkKind work) {
   const std::string example = "fanout10:100:0";
   Point idle, best;
   int runs = 0;
+  bench::CpuPressure pressure;
   for (auto _ : state) {
     idle = run_at(example, work, 20, 10);
     const double bound = 2 * idle.p99;
@@ -65,6 +67,7 @@ void BM_MaxRate(benchmark::State& state, emu::WorkKind work) {
   state.counters["max_rate_per_s"] = best.rate;
   state.counters["p50_at_max_us"] = best.p50;
   state.counters["p99_at_max_us"] = best.p99;
+  state.counters["cpu_pressure_pct"] = pressure.share();
   state.counters["runs"] = runs;
 }
 

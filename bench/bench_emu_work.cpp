@@ -42,6 +42,7 @@ void BM_BlockingWork(benchmark::State& state, emu::WorkKind kind) {
   emu::lower_timer_slack();
   emu::BlockingWork w(calibration());
   std::vector<double> wall, cpu;
+  bench::CpuPressure pressure;
   for (auto _ : state) {
     for (int k = 0; k < runs; ++k) {
       double c0 = thread_cpu_us();
@@ -49,6 +50,7 @@ void BM_BlockingWork(benchmark::State& state, emu::WorkKind kind) {
       cpu.push_back(thread_cpu_us() - c0);
     }
   }
+  state.counters["cpu_pressure_pct"] = pressure.share();
   report(state, wall, target, "wall_");
   if (kind != emu::WorkKind::sleep) report(state, cpu, target, "cpu_");
 }

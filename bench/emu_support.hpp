@@ -1,6 +1,9 @@
 #pragma once
 // Shared by the emulator benchmarks: run a workload against an in-process deployment and summarise.
 #include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "palette/emu/in_process.hpp"
@@ -63,5 +66,27 @@ inline model::WorkloadSpec closed_loop(uint64_t requests) {
   w.requests = requests;
   return w;
 }
+
+// The machine is shared: how much of the time other work kept a runnable task from a core
+// (/proc/pressure/cpu "some", in percent) between construction and share(). Report it with timings.
+class CpuPressure {
+ public:
+  CpuPressure() : start_(std::chrono::steady_clock::now()), stall0_(stall_us()) {}
+  double share() const {
+    double wall = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start_).count();
+    return wall > 0 && stall0_ >= 0 ? 100.0 * (stall_us() - stall0_) / wall : -1;
+  }
+
+ private:
+  static double stall_us() {
+    std::ifstream in("/proc/pressure/cpu");
+    std::string word;
+    while (in >> word)
+      if (word.rfind("total=", 0) == 0) return std::stod(word.substr(6));
+    return -1;
+  }
+  std::chrono::steady_clock::time_point start_;
+  double stall0_;
+};
 
 }  // namespace palette::bench
