@@ -8,6 +8,7 @@
 
 #include "palette/emu/in_process.hpp"
 #include "palette/emu/load_generator.hpp"
+#include "palette/stats/compare.hpp"
 
 namespace palette::bench {
 
@@ -17,11 +18,7 @@ struct LatencySummary {
   double max_send_lag_us = 0, excess_p50 = 0;
 };
 
-inline double quantile_of(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
-}
+inline double quantile_of(std::vector<double> v, double q) { return v.empty() ? 0.0 : stats::Sample(std::move(v)).quantile(q); }
 
 // The first `skip` requests warm up connections and caches: left out.
 inline LatencySummary summarise(const emu::LoadResult& r, size_t skip = 200) {

@@ -24,6 +24,7 @@
 #include "palette/emu/span_log.hpp"
 #include "palette/error.hpp"
 #include "palette/results/run_results.hpp"
+#include "palette/stats/compare.hpp"
 #include "palette/topology/topology_yaml.hpp"
 
 namespace fs = std::filesystem;
@@ -266,15 +267,6 @@ class Monitor {
   std::thread thread_;
 };
 
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  double h = q * static_cast<double>(v.size() - 1);
-  auto lo = static_cast<size_t>(h);
-  size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
-
 std::string workload_text(const model::WorkloadSpec& w) {
   std::string s = to_string(w.arrivals);
   if (w.arrivals == model::ArrivalProcess::closed) s += " users=" + std::to_string(w.users);
@@ -428,17 +420,18 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
       ++report.failed;
     }
   }
-  report.p50_us = quantile(ok_latency, 0.5);
-  report.p99_us = quantile(ok_latency, 0.99);
+  const stats::Sample latency(ok_latency), unabsorbed(excess);
+  report.p50_us = latency.quantile(0.5);
+  report.p99_us = latency.quantile(0.99);
   report.wall_s = load.wall_s;
   double excess_sum = 0, latency_sum = 0;
   for (size_t k = 0; k < excess.size(); ++k) {
     excess_sum += excess[k];
     latency_sum += ok_latency[k];
   }
-  results.set_extra("unabsorbed_overhead_us_mean", excess.empty() ? 0.0 : excess_sum / static_cast<double>(excess.size()));
-  results.set_extra("unabsorbed_overhead_us_p50", quantile(excess, 0.5));
-  results.set_extra("unabsorbed_overhead_us_p99", quantile(excess, 0.99));
+  results.set_extra("unabsorbed_overhead_us_mean", excess.empty() ? 0.0 : unabsorbed.mean());
+  results.set_extra("unabsorbed_overhead_us_p50", unabsorbed.quantile(0.5));
+  results.set_extra("unabsorbed_overhead_us_p99", unabsorbed.quantile(0.99));
   results.set_extra("unabsorbed_overhead_share", latency_sum > 0 ? excess_sum / latency_sum : 0.0);
   results.set_extra("max_send_lag_us", load.max_send_lag_us);
   results.set_extra("wall_s", load.wall_s);

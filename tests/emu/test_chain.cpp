@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "emu_load.hpp"
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/in_process.hpp"
 #include "palette/emu/load_generator.hpp"
 #include "palette/emu/span_log.hpp"
 #include "palette/ingest/ingest.hpp"
+#include "palette/stats/compare.hpp"
 #include "palette/topology/fit.hpp"
 #include "support.hpp"
 
@@ -19,19 +21,7 @@ using namespace palette::emu;
 
 namespace {
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
-model::WorkloadSpec constant_rate(double rate, uint64_t requests, uint64_t seed = 1) {
-  model::WorkloadSpec w;
-  w.arrivals = model::ArrivalProcess::constant;
-  w.rate_per_s = rate;
-  w.requests = requests;
-  w.seed = seed;
-  return w;
-}
+double quantile(std::vector<double> v, double q) { return stats::Sample(std::move(v)).quantile(q); }
 
 }  // namespace
 
@@ -46,7 +36,7 @@ TEST(Chain, ThreeServicesAnswerWithTheModelledLatencyAndSpansGiveBackTheGraph) {
   model::Sampler sampler(topology, base.seed);
   LoadOptions lo;
   lo.endpoints = deployment.endpoints();
-  LoadGenerator gen(topology, sampler, constant_rate(200, 200), lo);
+  LoadGenerator gen(topology, sampler, test::constant_rate(200, 200), lo);
   LoadResult r = gen.run();
   deployment.stop();
 
@@ -59,7 +49,7 @@ TEST(Chain, ThreeServicesAnswerWithTheModelledLatencyAndSpansGiveBackTheGraph) {
   EXPECT_FALSE(r.aborted);
   const double p50 = quantile(latencies, 0.5);
   EXPECT_GT(p50, 1700 * 0.97);  // never faster than the model
-  EXPECT_LT(p50, 1700 * 1.25);  // gross check only: the machine is shared
+  EXPECT_LT(p50, 1700 * 1.5);   // gross check only: the machine is shared (test_fidelity checks closely)
   for (const char* s : {"s0", "s1", "s2"}) EXPECT_EQ(deployment.service(s).stats().invocations, 200u) << s;
 
   // Spans: merged, written as Jaeger JSON, read back by the ingestion every palette command uses.

@@ -3,6 +3,7 @@
 // requests with the status they should.
 #include <gtest/gtest.h>
 
+#include "emu_load.hpp"
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/in_process.hpp"
 #include "palette/emu/launcher.hpp"
@@ -16,21 +17,10 @@ using namespace palette::emu;
 namespace {
 
 LoadResult run_load(const model::Topology& t, const InProcessDeployment& d, uint64_t requests) {
-  model::Sampler sampler(t, 1);
-  model::WorkloadSpec w;
-  w.arrivals = model::ArrivalProcess::constant;
-  w.rate_per_s = 500;
-  w.requests = requests;
-  LoadOptions lo;
-  lo.endpoints = d.endpoints();
-  return LoadGenerator(t, sampler, w, lo).run();
+  return test::run_constant_load(t, d, 500, requests);
 }
 
-size_t count(const LoadResult& r, model::RequestStatus status) {
-  size_t n = 0;
-  for (const auto& q : r.requests) n += q.status == status;
-  return n;
-}
+size_t count(const LoadResult& r, model::RequestStatus status) { return test::count_status(r, status); }
 
 }  // namespace
 

@@ -80,6 +80,25 @@ pid_t wait_for_launcher(const std::string& out) {
   return wait_for_process({std::string(PALETTE_BINARY) + " emu ", out}, true);
 }
 
+// `palette emu --example EXAMPLE` running in the background (30 s of load), its services serving.
+struct BackgroundEmu {
+  std::string out;
+  std::future<test::CommandResult> run;
+  pid_t launcher = -1;
+
+  BackgroundEmu(std::string dir, const std::string& example) : out(std::move(dir)) {
+    const std::string command = palette_emu("--example " + example + " --rate 100 --duration 30 -o " + out);
+    run = std::async(std::launch::async, [command] { return test::run_command(command); });
+    launcher = wait_for_launcher(out);
+    EXPECT_GT(launcher, 0);
+    EXPECT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
+  }
+  test::CommandResult finish() {
+    EXPECT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    return run.get();
+  }
+};
+
 }  // namespace
 
 TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
@@ -141,57 +160,39 @@ TEST(Launcher, AServiceThatCannotStartIsReportedWithItsExit) {
 
 TEST(Launcher, AServiceKilledMidRunFailsTheRunClearlyAndNothingIsLeft) {
   test::TempDir dir;
-  const std::string out = dir.file("run");
-  auto run = std::async(std::launch::async, [&] {
-    return test::run_command(palette_emu("--example chain:3:200:0 --rate 200 --duration 30 -o " + out));
-  });
-  pid_t victim = wait_for_process({out, "--name s1 "});
+  BackgroundEmu emu(dir.file("run"), "chain:3:200:0");
+  pid_t victim = wait_for_process({emu.out, "--name s1 "});
   ASSERT_GT(victim, 0);
-  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // mid-run
   ::kill(victim, SIGKILL);
-  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
-  test::CommandResult r = run.get();
+  test::CommandResult r = emu.finish();
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("service process s1 (pid " + std::to_string(victim) + ") was killed by signal 9"));
   EXPECT_THAT(r.out, HasSubstr("during the run"));
   // The partial results are there, the failed requests recorded as errors.
-  std::string csv = test::read_file(out + "/latencies.csv");
+  std::string csv = test::read_file(emu.out + "/latencies.csv");
   EXPECT_THAT(csv, HasSubstr(",ok\n"));
   EXPECT_THAT(csv, HasSubstr(",error\n"));
-  EXPECT_THAT(test::read_file(out + "/summary.json"), HasSubstr("\"failure\""));
-  expect_nothing_left(out);
+  EXPECT_THAT(test::read_file(emu.out + "/summary.json"), HasSubstr("\"failure\""));
+  expect_nothing_left(emu.out);
 }
 
 TEST(Launcher, CtrlCStopsTheRunAndTearsEverythingDown) {
   test::TempDir dir;
-  const std::string out = dir.file("run");
-  auto run = std::async(std::launch::async, [&] {
-    return test::run_command(palette_emu("--example chain:2:100:0 --rate 100 --duration 30 -o " + out));
-  });
-  pid_t launcher = wait_for_launcher(out);
-  ASSERT_GT(launcher, 0);
-  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
+  BackgroundEmu emu(dir.file("run"), "chain:2:100:0");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ::kill(launcher, SIGINT);
-  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
-  test::CommandResult r = run.get();
+  ::kill(emu.launcher, SIGINT);
+  test::CommandResult r = emu.finish();
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("interrupted by Interrupt (signal 2)"));
-  EXPECT_THAT(test::read_file(out + "/logs/s0.log"), HasSubstr("stopped by signal 15"));  // a clean stop
-  expect_nothing_left(out);
+  EXPECT_THAT(test::read_file(emu.out + "/logs/s0.log"), HasSubstr("stopped by signal 15"));  // a clean stop
+  expect_nothing_left(emu.out);
 }
 
 TEST(Launcher, KillingTheLauncherItselfTakesItsServicesAlong) {
   test::TempDir dir;
-  const std::string out = dir.file("run");
-  auto run = std::async(std::launch::async, [&] {
-    return test::run_command(palette_emu("--example chain:2:100:0 --rate 100 --duration 30 -o " + out));
-  });
-  pid_t launcher = wait_for_launcher(out);
-  ASSERT_GT(launcher, 0);
-  ASSERT_TRUE(wait_for_file_text(out + "/logs/s1.log", "serving"));
-  ::kill(launcher, SIGKILL);  // no teardown code runs: the parent-death signal does it
-  ASSERT_EQ(run.wait_for(std::chrono::seconds(60)), std::future_status::ready);
-  expect_nothing_left(out);
+  BackgroundEmu emu(dir.file("run"), "chain:2:100:0");
+  ::kill(emu.launcher, SIGKILL);  // no teardown code runs: the parent-death signal does it
+  emu.finish();
+  expect_nothing_left(emu.out);
 }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <thread>
 
+#include "emu_load.hpp"
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/in_process.hpp"
 #include "palette/emu/load_generator.hpp"
@@ -68,16 +69,9 @@ RequestFrame request_for(model::ApiIndex api) {
 
 // The deployment still serves a normal workload, every request ok.
 void expect_still_serving(const model::Topology& t, InProcessDeployment& d) {
-  model::Sampler sampler(t, 1);
-  model::WorkloadSpec w;
-  w.arrivals = model::ArrivalProcess::constant;
-  w.rate_per_s = 500;
-  w.requests = 50;
-  LoadOptions lo;
-  lo.endpoints = d.endpoints();
-  LoadResult r = LoadGenerator(t, sampler, w, lo).run();
+  LoadResult r = test::run_constant_load(t, d, 500, 50);
   ASSERT_EQ(r.requests.size(), 50u);
-  for (const auto& q : r.requests) EXPECT_EQ(q.status, model::RequestStatus::ok);
+  EXPECT_EQ(test::count_status(r, model::RequestStatus::ok), 50u);
 }
 
 struct Robustness : ::testing::Test {
@@ -157,16 +151,9 @@ TEST_F(Robustness, ClientThatDisconnectsMidRequestDoesNotHurt) {
 
 TEST_F(Robustness, AFailingCalleeIsAnErrorStatusNotAHang) {
   deployment.service("s1").stop();  // s0 can no longer reach s1
-  model::Sampler sampler(topology, 1);
-  model::WorkloadSpec w;
-  w.arrivals = model::ArrivalProcess::constant;
-  w.rate_per_s = 200;
-  w.requests = 20;
-  LoadOptions lo;
-  lo.endpoints = deployment.endpoints();
-  LoadResult r = LoadGenerator(topology, sampler, w, lo).run();
+  LoadResult r = test::run_constant_load(topology, deployment, 200, 20);
   ASSERT_EQ(r.requests.size(), 20u);
-  for (const auto& q : r.requests) EXPECT_EQ(q.status, model::RequestStatus::error);
+  EXPECT_EQ(test::count_status(r, model::RequestStatus::error), 20u);
   EXPECT_LT(r.wall_s, 5.0);
   EXPECT_EQ(deployment.service("s0").stats().errors, 20u);
 }
