@@ -88,7 +88,8 @@ void Channel::fail(Lane& lane, const std::shared_ptr<Connection>& conn, const st
   auto pending = std::move(lane.pending);
   lane.pending.clear();
   for (auto& [id, call] : pending) call->finish(Status::error, why);
-  if (options_.log) options_.log(why);
+  // An idle connection the peer closed (it stopped, at the end of a run) failed no call: not news.
+  if (options_.log && !pending.empty()) options_.log(why + " (" + std::to_string(pending.size()) + " call(s) failed)");
 }
 
 awaitable<void> Channel::connect(Lane& lane, std::shared_ptr<Connection> conn) {
