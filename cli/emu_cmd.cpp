@@ -41,7 +41,7 @@ int emu(const Args& args) {
     ("topology", po::value(&topology_path), "topology.yaml to emulate")
     ("example", po::value(&example), "a built-in topology instead: chain:N[:WORK_US[:OVERHEAD_US]] or fanout10[:WORK_US[:OVERHEAD_US]]")
     ("rate", po::value(&o.workload.rate_per_s), "open loop: requests per second")
-    ("requests,n", po::value(&o.workload.requests), "stop after this many requests")
+    ("requests,n", po::value(&o.workload.requests), "stop after this many requests (replay: default all)")
     ("duration", po::value(&o.workload.duration_s), "or stop sending after this many seconds")
     ("arrivals", po::value(&arrivals)->default_value(arrivals), "poisson, constant, replay or closed")
     ("replay", po::value(&replay), "traces whose arrival times and root APIs --arrivals replay replays")
@@ -90,6 +90,8 @@ int emu(const Args& args) {
   if (o.workload.arrivals == model::ArrivalProcess::replay) {
     if (replay.empty()) throw Error(ErrorKind::missing, "--arrivals replay needs --replay TRACES").at_key("--replay");
     o.workload.recorded = replay_from(replay, topology);
+    // Replay everything recorded unless told to stop earlier.
+    if (o.workload.requests == 0 && !(o.workload.duration_s > 0)) o.workload.requests = o.workload.recorded.size();
   }
 
   Progress bar("emu");
