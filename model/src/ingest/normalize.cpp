@@ -26,6 +26,7 @@ struct Normalizer::Impl {
   uint64_t& shared_span_ids;
   uint64_t& unpaired_shared_fragments;
   uint64_t& conflicting_span_ids;
+  uint64_t& sides_inferred;
   uint64_t& orphans_attached;
   uint64_t& orphans_dropped;
   uint64_t& extra_roots_attached;
@@ -37,6 +38,7 @@ struct Normalizer::Impl {
   uint64_t& client_without_server;
   uint64_t& client_with_several_servers;
   uint64_t& local_spans;
+  uint64_t& names_from_caller;
   uint64_t& messaging_calls;
   uint64_t& spans_without_timing;
   uint64_t& timing_filled_from_caller;
@@ -74,6 +76,7 @@ struct Normalizer::Impl {
         shared_span_ids(d.counter("shared_client_server_ids")),
         unpaired_shared_fragments(d.counter("unpaired_shared_fragments")),
         conflicting_span_ids(d.counter("conflicting_span_ids")),
+        sides_inferred(d.counter("call_sides_inferred")),
         orphans_attached(d.counter("orphans_attached")),
         orphans_dropped(d.counter("orphans_dropped")),
         extra_roots_attached(d.counter("extra_roots_attached")),
@@ -85,6 +88,7 @@ struct Normalizer::Impl {
         client_without_server(d.counter("client_spans_without_server")),
         client_with_several_servers(d.counter("client_spans_with_several_servers")),
         local_spans(d.counter("local_spans")),
+        names_from_caller(d.counter("callee_names_from_caller")),
         messaging_calls(d.counter("messaging_calls")),
         spans_without_timing(d.counter("spans_without_timing")),
         timing_filled_from_caller(d.counter("timing_filled_from_caller")),
@@ -195,6 +199,21 @@ struct Normalizer::Impl {
     auto by_start = [&](uint32_t a, uint32_t b) { return spans[a].start_us < spans[b].start_us; };
     std::stable_sort(clients.begin(), clients.end(), by_start);
     std::stable_sort(servers.begin(), servers.end(), by_start);
+    // Records the format could not place on a side (Alibaba rt 0) complete the pairs: while clients
+    // outnumber servers by two or more, the latest such client (the caller records first) becomes the
+    // server half, in the service it called.
+    for (size_t k = clients.size(); k-- > 0 && clients.size() > servers.size() + 1;) {
+      Span& u = spans[clients[k]];
+      if (!u.side_unknown) continue;
+      u.kind = u.kind == SpanKind::producer ? SpanKind::consumer : SpanKind::server;
+      std::swap(u.service, u.remote_service);
+      if (u.service == kNoName) u.service = missing_service;
+      u.side_unknown = false;
+      servers.push_back(clients[k]);
+      clients.erase(clients.begin() + static_cast<long>(k));
+      ++sides_inferred;
+    }
+    std::stable_sort(servers.begin(), servers.end(), by_start);
     uint64_t tag = 1;
     // Pair clients and servers two by two, in time order. One member (the first client, else the first
     // server, else the first other) keeps the id; every other member gets a derived one.
@@ -216,8 +235,9 @@ struct Normalizer::Impl {
     for (uint32_t m : others)
       if (m != keeper) ++conflicting_span_ids;
     if (server_ids.empty()) return;
-    // Children of the shared id that run in a server's service belong to that server's half: the one
-    // whose interval holds the child's start, else the first.
+    // Children of the shared id that run in a server's service, or server records called from it (a
+    // callee whose caller recorded nothing), belong to that server's half: the one whose interval holds
+    // the child's start, else the first.
     for (auto& child : spans) {
       if (child.parent_id != id) continue;
       if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
@@ -225,7 +245,7 @@ struct Normalizer::Impl {
       const std::pair<uint32_t, Id128>* best = nullptr;
       for (const auto& sv : server_ids) {
         const Span& s = spans[sv.first];
-        if (s.service != child.service) continue;
+        if (s.service != child.service && !(server_like(child.kind) && child.remote_service == s.service)) continue;
         if (!best) best = &sv;
         if (s.has_timing() && child.start_us != kNoTime && child.start_us >= s.start_us && child.start_us <= s.end_us()) {
           best = &sv;
@@ -373,9 +393,24 @@ struct Normalizer::Impl {
     Building b;
     b.node.kind = kind;
     b.node.parent = parent_node;
-    NameId service = callee.service;
-    if (kind == NodeKind::client_only && callee.remote_service != kNoName) service = callee.remote_service;
-    b.node.api = cat.intern_api(service, callee.operation);
+    NameId service = callee.service, operation = callee.operation;
+    // A call nobody answered is named after the peer it called; so is a root that is only a client
+    // record (Alibaba's USER -> entry call whose callee row is missing).
+    if ((kind == NodeKind::client_only || (kind == NodeKind::root && client_like(callee.kind))) &&
+        callee.remote_service != kNoName)
+      service = callee.remote_service;
+    if (caller && caller != &callee) {
+      // The callee's record lost a name the caller's record has (Alibaba's "(?)" values).
+      if (service == missing_service && caller->remote_service != kNoName) {
+        service = caller->remote_service;
+        ++names_from_caller;
+      }
+      if (operation == missing_operation && caller->operation != missing_operation) {
+        operation = caller->operation;
+        ++names_from_caller;
+      }
+    }
+    b.node.api = cat.intern_api(service, operation);
     b.node.start_us = callee.start_us;
     b.node.duration_us = callee.duration_us;
     if (caller) {
