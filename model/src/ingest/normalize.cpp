@@ -10,6 +10,19 @@ namespace {
 bool client_like(SpanKind k) { return k == SpanKind::client || k == SpanKind::producer; }
 bool server_like(SpanKind k) { return k == SpanKind::server || k == SpanKind::consumer; }
 
+// Stable orders without std::stable_sort's temporary buffer (an allocation per call, per trace): ties
+// are broken by position, which is what stability means for index vectors.
+template <typename Less>
+void sort_stable(std::vector<uint32_t>& v, Less less) {
+  std::sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) { return less(a, b) || (!less(b, a) && a < b); });
+}
+// Insertion sort for the few members of a shared-id group.
+template <typename Less>
+void sort_small(std::vector<uint32_t>& v, Less less) {
+  for (size_t i = 1; i < v.size(); ++i)
+    for (size_t j = i; j > 0 && less(v[j], v[j - 1]); --j) std::swap(v[j], v[j - 1]);
+}
+
 }  // namespace
 
 struct Normalizer::Impl {
@@ -62,6 +75,14 @@ struct Normalizer::Impl {
     uint32_t seq = 0;
   };
   std::vector<Building> built;
+  // More scratch, so that a trace costs no allocation beyond its output (Alibaba traces are many and
+  // small: allocations were a fifth of ingestion time).
+  std::vector<uint32_t> group, clients, servers, others, rest, roots, orphans, todo, fill, queue, new_index;
+  std::vector<uint32_t> kid_begin, kid_list;
+  std::vector<std::pair<uint32_t, Id128>> server_ids;
+  std::vector<std::pair<Id128, uint32_t>> by_parent;  // (parent id as read, span): children of an id
+  std::vector<std::pair<uint32_t, uint32_t>> depth_todo;
+  std::vector<uint8_t> reached;
 
   Impl(Catalog& c, Diagnostics& d, NormalizeOptions o)
       : cat(c),
@@ -104,7 +125,7 @@ struct Normalizer::Impl {
     };
     order.resize(spans.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(spans[a]) < key(spans[b]); });
+    sort_stable(order, [&](uint32_t a, uint32_t b) { return key(spans[a]) < key(spans[b]); });
     alive.assign(spans.size(), 1);
     for (size_t k = 1; k < order.size(); ++k)
       if (key(spans[order[k]]) == key(spans[order[k - 1]])) {
@@ -142,15 +163,19 @@ struct Normalizer::Impl {
   void split_shared_ids() {
     order.resize(spans.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
+    sort_stable(order, [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
     alive.assign(spans.size(), 1);
     bool changed = false;
+    by_parent.clear();
     for (size_t lo = 0; lo < order.size();) {
       size_t hi = lo + 1;
       while (hi < order.size() && spans[order[hi]].span_id == spans[order[lo]].span_id) ++hi;
       if (hi - lo > 1 && !spans[order[lo]].span_id.empty()) {
-        std::vector<uint32_t> group(order.begin() + static_cast<long>(lo), order.begin() + static_cast<long>(hi));
+        if (by_parent.empty()) {  // children by parent id, for re-parenting (one sort per trace)
+          for (uint32_t i = 0; i < spans.size(); ++i) by_parent.emplace_back(spans[i].parent_id, i);
+          std::sort(by_parent.begin(), by_parent.end());
+        }
+        group.assign(order.begin() + static_cast<long>(lo), order.begin() + static_cast<long>(hi));
         resolve_group(group);
         changed = true;
       }
@@ -190,15 +215,17 @@ struct Normalizer::Impl {
     merge_fragments(members);
     if (members.size() < 2) return;
     const Id128 id = spans[members[0]].span_id;
-    std::vector<uint32_t> clients, servers, others;
+    clients.clear();
+    servers.clear();
+    others.clear();
     for (uint32_t m : members) {
       if (client_like(spans[m].kind)) clients.push_back(m);
       else if (server_like(spans[m].kind)) servers.push_back(m);
       else others.push_back(m);
     }
     auto by_start = [&](uint32_t a, uint32_t b) { return spans[a].start_us < spans[b].start_us; };
-    std::stable_sort(clients.begin(), clients.end(), by_start);
-    std::stable_sort(servers.begin(), servers.end(), by_start);
+    sort_small(clients, by_start);
+    sort_small(servers, by_start);
     // Records the format could not place on a side (Alibaba rt 0) complete the pairs: while clients
     // outnumber servers by two or more, the latest such client (the caller records first) becomes the
     // server half, in the service it called.
@@ -213,7 +240,7 @@ struct Normalizer::Impl {
       clients.erase(clients.begin() + static_cast<long>(k));
       ++sides_inferred;
     }
-    std::stable_sort(servers.begin(), servers.end(), by_start);
+    sort_small(servers, by_start);
     uint64_t tag = 1;
     // Pair clients and servers two by two, in time order. One member (the first client, else the first
     // server, else the first other) keeps the id; every other member gets a derived one.
@@ -221,7 +248,7 @@ struct Normalizer::Impl {
     uint32_t keeper = !clients.empty() ? clients[0] : (!servers.empty() ? servers[0] : others[0]);
     for (uint32_t m : members)
       if (m != keeper) spans[m].span_id = Id128::derived(id, tag++);
-    std::vector<std::pair<uint32_t, Id128>> server_ids;  // (span, new id) of paired servers
+    server_ids.clear();  // (span, new id) of paired servers
     for (size_t k = 0; k < pairs; ++k) {
       spans[servers[k]].parent_id = spans[clients[k]].span_id;
       server_ids.emplace_back(servers[k], spans[servers[k]].span_id);
@@ -238,7 +265,9 @@ struct Normalizer::Impl {
     // Children of the shared id that run in a server's service, or server records called from it (a
     // callee whose caller recorded nothing), belong to that server's half: the one whose interval holds
     // the child's start, else the first.
-    for (auto& child : spans) {
+    auto from = std::lower_bound(by_parent.begin(), by_parent.end(), std::pair<Id128, uint32_t>{id, 0});
+    for (auto it = from; it != by_parent.end() && it->first == id; ++it) {
+      Span& child = spans[it->second];
       if (child.parent_id != id) continue;
       if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
         continue;  // a paired server is the client's child by construction
@@ -268,7 +297,8 @@ struct Normalizer::Impl {
       return (it != order.end() && spans[*it].span_id == id) ? static_cast<int32_t>(*it) : -1;
     };
     parent.assign(n, -1);
-    std::vector<uint32_t> roots, orphans;
+    roots.clear();
+    orphans.clear();
     for (uint32_t i = 0; i < n; ++i) {
       const Span& s = spans[i];
       if (s.parent_id.empty() || s.parent_id == s.span_id) {
@@ -314,8 +344,8 @@ struct Normalizer::Impl {
     }
     build_children();
     // Walk from the root: what is not reached was dropped with an orphan or sits in a parent cycle.
-    std::vector<uint8_t> reached(n, 0);
-    std::vector<uint32_t> todo{static_cast<uint32_t>(root)};
+    reached.assign(n, 0);
+    todo.assign(1, static_cast<uint32_t>(root));
     reached[static_cast<size_t>(root)] = 1;
     while (!todo.empty()) {
       uint32_t s = todo.back();
@@ -337,7 +367,7 @@ struct Normalizer::Impl {
       if (under_dropped) ++spans_dropped_with_orphans;
       else ++spans_in_cycles;
     }
-    alive = std::move(reached);
+    alive.swap(reached);
     return root;
   }
 
@@ -348,7 +378,7 @@ struct Normalizer::Impl {
       if (parent[i] >= 0) ++child_begin[static_cast<size_t>(parent[i]) + 1];
     for (uint32_t i = 0; i < n; ++i) child_begin[i + 1] += child_begin[i];
     child_list.assign(child_begin[n], 0);
-    std::vector<uint32_t> fill(child_begin.begin(), child_begin.end() - 1);
+    fill.assign(child_begin.begin(), child_begin.end() - 1);
     for (uint32_t i = 0; i < n; ++i)
       if (parent[i] >= 0) child_list[fill[static_cast<size_t>(parent[i])]++] = i;
   }
@@ -377,13 +407,13 @@ struct Normalizer::Impl {
 
   uint32_t span_depth(uint32_t root) {
     uint32_t best = 0;
-    std::vector<std::pair<uint32_t, uint32_t>> todo{{root, 1}};
-    while (!todo.empty()) {
-      auto [s, d] = todo.back();
-      todo.pop_back();
+    depth_todo.assign(1, {root, 1});
+    while (!depth_todo.empty()) {
+      auto [s, d] = depth_todo.back();
+      depth_todo.pop_back();
       best = std::max(best, d);
       for (uint32_t k = child_begin[s]; k < child_begin[s + 1]; ++k)
-        if (alive[child_list[k]]) todo.emplace_back(child_list[k], d + 1);
+        if (alive[child_list[k]]) depth_todo.emplace_back(child_list[k], d + 1);
     }
     return best;
   }
@@ -453,7 +483,8 @@ struct Normalizer::Impl {
   // Client spans: one rpc node per server span it caused; its other children belong to the caller.
   // Returns false if the span is not a client with servers.
   bool push_client(uint32_t c, uint32_t parent_node) {
-    std::vector<uint32_t> servers, rest;
+    servers.clear();
+    rest.clear();
     for (uint32_t k = child_begin[c]; k < child_begin[c + 1]; ++k) {
       uint32_t g = child_list[k];
       if (alive[g]) (server_like(spans[g].kind) ? servers : rest).push_back(g);
@@ -500,7 +531,8 @@ struct Normalizer::Impl {
     const Span& r = spans[root];
     // A root that is a client span (Alibaba's USER -> entry call) merges with the server it reached.
     if (client_like(r.kind)) {
-      std::vector<uint32_t> servers, rest;
+      servers.clear();
+      rest.clear();
       for (uint32_t k = child_begin[root]; k < child_begin[root + 1]; ++k) {
         uint32_t g = child_list[k];
         if (alive[g]) (server_like(spans[g].kind) ? servers : rest).push_back(g);
@@ -580,14 +612,22 @@ struct Normalizer::Impl {
       const CallNode& x = b.node;
       b.sort_start = x.caller_start_us != kNoTime ? x.caller_start_us : (x.start_us != kNoTime ? x.start_us : INT64_MAX);
     }
-    std::vector<std::vector<uint32_t>> kids(n);
-    for (uint32_t i = 1; i < n; ++i) kids[static_cast<size_t>(built[i].node.parent)].push_back(i);
-    for (auto& k : kids)
-      std::stable_sort(k.begin(), k.end(), [&](uint32_t a, uint32_t b) { return built[a].sort_start < built[b].sort_start; });
+    // Children of each node (CSR), each list in start order; ties keep the pre-order.
+    kid_begin.assign(n + 1, 0);
+    for (uint32_t i = 1; i < n; ++i) ++kid_begin[static_cast<size_t>(built[i].node.parent) + 1];
+    for (uint32_t i = 0; i < n; ++i) kid_begin[i + 1] += kid_begin[i];
+    kid_list.resize(n);
+    fill.assign(kid_begin.begin(), kid_begin.end() - 1);
+    for (uint32_t i = 1; i < n; ++i) kid_list[fill[static_cast<size_t>(built[i].node.parent)]++] = i;
+    for (uint32_t p = 0; p < n; ++p)
+      if (kid_begin[p + 1] - kid_begin[p] > 1)
+        std::sort(kid_list.begin() + kid_begin[p], kid_list.begin() + kid_begin[p + 1], [&](uint32_t a, uint32_t b) {
+          return built[a].sort_start != built[b].sort_start ? built[a].sort_start < built[b].sort_start : a < b;
+        });
     out.nodes.clear();
     out.nodes.reserve(n);
-    std::vector<uint32_t> new_index(n, 0);
-    std::vector<uint32_t> queue{0};
+    new_index.assign(n, 0);
+    queue.assign(1, 0);
     out.nodes.push_back(built[0].node);
     out.nodes[0].parent = -1;
     out.nodes[0].depth = 1;
@@ -595,8 +635,9 @@ struct Normalizer::Impl {
       uint32_t old = queue[head];
       uint32_t here = new_index[old];
       out.nodes[here].first_child = static_cast<uint32_t>(out.nodes.size());
-      out.nodes[here].child_count = static_cast<uint32_t>(kids[old].size());
-      for (uint32_t c : kids[old]) {
+      out.nodes[here].child_count = kid_begin[old + 1] - kid_begin[old];
+      for (uint32_t k = kid_begin[old]; k < kid_begin[old + 1]; ++k) {
+        const uint32_t c = kid_list[k];
         new_index[c] = static_cast<uint32_t>(out.nodes.size());
         CallNode node = built[c].node;
         node.parent = static_cast<int32_t>(here);
