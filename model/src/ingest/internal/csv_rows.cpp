@@ -17,6 +17,7 @@ constexpr size_t kBlock = 1 << 20;          // bytes asked of the source per rea
 constexpr size_t kMaxLine = 16 << 20;       // a longer line is reported and skipped
 constexpr size_t kMaxQuoted = 1 << 20;      // a quoted record spanning lines may grow this far
 constexpr size_t kMaxHeader = 1 << 20;      // no line break this far into a file: not CSV text
+constexpr size_t kSlack = 64;               // bytes kept unused after the data: 16-byte loads may overrun
 constexpr uint64_t kProgressBytes = 4 << 20;
 
 std::string_view trim(std::string_view s) {
@@ -49,37 +50,6 @@ std::string printable(const std::vector<std::string>& header) {
   return out;
 }
 
-// Splits a line without quotes at its commas, 16 bytes at a time where SSE2 is there (every x86-64):
-// one pass instead of a memchr call per field. Returns false, having split nothing useful, when the line
-// holds a quote and needs the RFC 4180 path.
-bool split_plain(const char* p, const char* e, std::vector<std::string_view>& fields) {
-  fields.clear();
-  const char* field = p;
-  const char* q = p;
-#if defined(__SSE2__)
-  const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
-  for (; q + 16 <= e; q += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote))) return false;
-    for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma))); m; m &= m - 1) {
-      const char* c = q + __builtin_ctz(m);
-      fields.emplace_back(field, static_cast<size_t>(c - field));
-      field = c + 1;
-    }
-  }
-#endif
-  for (; q < e; ++q) {
-    if (*q == ',') {
-      fields.emplace_back(field, static_cast<size_t>(q - field));
-      field = q + 1;
-    } else if (*q == '"') {
-      return false;
-    }
-  }
-  fields.emplace_back(field, static_cast<size_t>(e - field));
-  return true;
-}
-
 bool parse_double(std::string_view t, double& d) {
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
   return ec == std::errc() && p == t.data() + t.size() && std::isfinite(d);
@@ -101,7 +71,7 @@ CsvRows::CsvRows(ByteSource& source, ReadContext& ctx, std::string record_kind)
   CsvRecord rec;
   if (!next_raw(rec))
     throw Error(ErrorKind::missing, "the CSV file is empty: no header line").at_file(file()).at_line(1);
-  for (auto f : rec.fields) header_.emplace_back(trim(f));
+  for (size_t i = 0; i < rec.size(); ++i) header_.emplace_back(trim(rec[i]));
   for (const auto& name : ctx.options.keep_attributes) {
     int c = column(name);
     if (c >= 0) kept_.emplace_back(ctx.catalog.names.intern(name), c);
@@ -146,9 +116,9 @@ void CsvRows::report(int64_t line, const std::string& message) {
 
 void CsvRows::malformed(const CsvRecord& record, const std::string& message) { report(record.line, message); }
 
-void CsvRows::keep_attributes(const CsvRecord& record, Span& span) {
+void CsvRows::add_kept(const CsvRecord& record, Span& span) {
   for (const auto& [key, col] : kept_) {
-    std::string_view v = record.fields[static_cast<size_t>(col)];
+    std::string_view v = record[static_cast<size_t>(col)];
     if (!v.empty()) span.attributes.emplace_back(key, ctx_.catalog.names.intern(v));
   }
 }
@@ -160,8 +130,8 @@ bool CsvRows::fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (buf_.size() - end_ < kBlock) buf_.resize(std::max(buf_.size() * 2, end_ + kBlock));
-  size_t got = source_.read(buf_.data() + end_, buf_.size() - end_);
+  if (buf_.size() - end_ < kBlock + kSlack) buf_.resize(std::max(buf_.size() * 2, end_ + kBlock + kSlack));
+  size_t got = source_.read(buf_.data() + end_, buf_.size() - end_ - kSlack);
   if (got == 0) {
     eof_ = true;
     return false;
@@ -176,9 +146,9 @@ bool CsvRows::fill() {
 
 bool CsvRows::next(CsvRecord& record) {
   while (next_raw(record)) {
-    if (record.fields.size() == header_.size()) return true;
+    if (record.size() == header_.size()) return true;
     report(record.line, "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
-                            std::to_string(record.fields.size()));
+                            std::to_string(record.size()));
   }
   return false;
 }
@@ -186,39 +156,96 @@ bool CsvRows::next(CsvRecord& record) {
 bool CsvRows::next_raw(CsvRecord& record) {
   for (;;) {
     const char* base = buf_.data();
-    const void* nl = pos_ < end_ ? std::memchr(base + pos_, '\n', end_ - pos_) : nullptr;
-    if (!nl && !eof_) {
-      if (end_ - pos_ > kMaxLine) {  // skip the rest of this line, whatever its length
-        report(line_, "line longer than 16 MiB: skipped");
-        for (;;) {
-          pos_ = end_;
-          if (!fill()) break;
-          if (const void* p = std::memchr(buf_.data(), '\n', end_)) {
-            pos_ = static_cast<size_t>(static_cast<const char*>(p) - buf_.data()) + 1;
-            ++line_;
-            break;
+    const char* p = base + pos_;
+    const char* e = base + end_;
+    const char* line_end = nullptr;
+    bool quoted = false;
+    // One pass finds the line end and the commas before it, 16 bytes at a time where SSE2 is there
+    // (every x86-64); a quote sends the record to the RFC 4180 path. Loads may run up to 15 bytes past
+    // the data, into the slack fill() keeps; those bytes are masked off.
+    std::string_view* out = record.data_;
+    size_t count = 0, capacity = record.capacity_;
+    auto push = [&](const char* from, const char* to) {
+      if (count == capacity) {
+        record.count_ = count;
+        record.grow();
+        out = record.data_;
+        capacity = record.capacity_;
+      }
+      out[count++] = std::string_view(from, static_cast<size_t>(to - from));
+    };
+    const char* field = p;
+    const char* q = p;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
+    for (; q < e; q += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      unsigned valid = e - q >= 16 ? 0xFFFFu : (1u << (e - q)) - 1;
+      const unsigned n = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))) & valid;
+      if (n) valid = (n & (0u - n)) - 1;  // the bytes before the line break
+      if (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote))) & valid) {
+        quoted = true;
+        break;
+      }
+      for (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma))) & valid; m; m &= m - 1) {
+        const char* c = q + __builtin_ctz(m);
+        push(field, c);
+        field = c + 1;
+      }
+      if (n) {
+        line_end = q + __builtin_ctz(n);
+        break;
+      }
+    }
+#else
+    for (; q < e; ++q) {
+      if (*q == '\n') {
+        line_end = q;
+        break;
+      }
+      if (*q == '"') {
+        quoted = true;
+        break;
+      }
+      if (*q == ',') {
+        push(field, q);
+        field = q + 1;
+      }
+    }
+#endif
+    if (!quoted && !line_end) {
+      if (!eof_) {
+        if (end_ - pos_ > kMaxLine) {  // skip the rest of this line, whatever its length
+          report(line_, "line longer than 16 MiB: skipped");
+          for (;;) {
+            pos_ = end_;
+            if (!fill()) break;
+            if (const void* b = std::memchr(buf_.data(), '\n', end_)) {
+              pos_ = static_cast<size_t>(static_cast<const char*>(b) - buf_.data()) + 1;
+              ++line_;
+              break;
+            }
           }
+          continue;
         }
+        fill();
         continue;
       }
-      fill();
-      continue;
+      if (p == e) return false;
+      line_end = e;  // the last line, without a line break
     }
-    if (pos_ == end_) return false;
-    const size_t line_end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : end_;
-    size_t stop = line_end;
-    if (stop > pos_ && base[stop - 1] == '\r') --stop;
-    if (stop == pos_) {  // empty line (also the last line of a file that ends with a line break)
-      pos_ = line_end + (nl ? 1 : 0);
-      if (nl) ++line_;
-      continue;
-    }
-    record.line = line_;
-    if (split_plain(base + pos_, base + stop, record.fields)) {
-      pos_ = line_end + (nl ? 1 : 0);
-      if (nl) ++line_;
+    if (!quoted) {
+      const char* stop = line_end > p && line_end[-1] == '\r' ? line_end - 1 : line_end;
+      pos_ = static_cast<size_t>(line_end - base) + (line_end < e ? 1 : 0);
+      const int64_t line = line_;
+      if (line_end < e) ++line_;
+      if (stop == p) continue;  // an empty line (or the end of a file that ends with a line break)
+      push(field, stop);
+      record.count_ = count;
+      record.line = line;
       return true;
     }
+    record.line = line_;
     size_t rec_end = 0;
     if (split_quoted(record, rec_end)) {
       for (size_t i = pos_; i < rec_end; ++i) line_ += base[i] == '\n';
@@ -233,8 +260,9 @@ bool CsvRows::next_raw(CsvRecord& record) {
       continue;
     }
     report(line_, "a quoted field is not closed");
-    pos_ = line_end + (nl ? 1 : 0);
-    if (nl) ++line_;
+    const void* b = std::memchr(buf_.data() + pos_, '\n', end_ - pos_);
+    pos_ = b ? static_cast<size_t>(static_cast<const char*>(b) - buf_.data()) + 1 : end_;
+    if (b) ++line_;
   }
 }
 
@@ -243,7 +271,7 @@ bool CsvRows::next_raw(CsvRecord& record) {
 // is kept). Returns false when the buffered bytes end inside the record.
 bool CsvRows::split_quoted(CsvRecord& record, size_t& rec_end) {
   const char* base = buf_.data();
-  record.fields.clear();
+  record.clear();
   unquoted_.clear();
   unquoted_.reserve(end_ - pos_);  // no reallocation below: the fields point into this string
   size_t i = pos_;
@@ -272,7 +300,7 @@ bool CsvRows::split_quoted(CsvRecord& record, size_t& rec_end) {
       size_t stop = j;
       if (stop > i && base[stop - 1] == '\r' && (j == end_ || base[j] == '\n')) --stop;
       unquoted_.append(base + i, stop - i);
-      record.fields.emplace_back(unquoted_.data() + from, unquoted_.size() - from);
+      record.push(unquoted_.data() + from, unquoted_.data() + unquoted_.size());
       i = j;
     } else {
       size_t j = i;
@@ -280,7 +308,7 @@ bool CsvRows::split_quoted(CsvRecord& record, size_t& rec_end) {
       if (j == end_ && !eof_) return false;
       size_t stop = j;
       if (stop > i && base[stop - 1] == '\r' && (j == end_ || base[j] == '\n')) --stop;
-      record.fields.emplace_back(base + i, stop - i);
+      record.push(base + i, base + stop);
       i = j;
     }
     if (i < end_ && base[i] == ',') {
@@ -333,7 +361,7 @@ bool parse_int(std::string_view text, int64_t& out) {
   return true;
 }
 
-bool parse_milli(std::string_view text, int64_t& out) {
+bool parse_milli_general(std::string_view text, int64_t& out) {
   text = trim(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   const char* p = text.data();

@@ -21,9 +21,30 @@
 
 namespace palette::ingest::internal {
 
-struct CsvRecord {
-  std::vector<std::string_view> fields;  // valid until the next call to CsvRows::next()
-  int64_t line = 0;                      // 1-based line of the record's first byte
+// The fields of one record, valid until the next call to CsvRows::next(). The storage only grows, so
+// splitting a row costs no allocation.
+class CsvRecord {
+ public:
+  size_t size() const { return count_; }
+  std::string_view operator[](size_t i) const { return data_[i]; }
+  void clear() { count_ = 0; }
+  void push(const char* begin, const char* end) {
+    if (count_ == capacity_) grow();
+    data_[count_++] = std::string_view(begin, static_cast<size_t>(end - begin));
+  }
+
+  int64_t line = 0;  // 1-based line of the record's first byte
+
+ private:
+  friend class CsvRows;  // splits into data_ through locals: stores through a member pointer reload it
+  void grow() {
+    storage_.resize(storage_.size() * 2 + 16);
+    data_ = storage_.data();
+    capacity_ = storage_.size();
+  }
+  std::vector<std::string_view> storage_;
+  std::string_view* data_ = nullptr;
+  size_t count_ = 0, capacity_ = 0;
 };
 
 class CsvRows {
@@ -52,7 +73,9 @@ class CsvRows {
   // Columns the user asked to keep as span attributes (ReaderOptions::keep_attributes), as
   // (interned column name, column); a reader copies them onto each span with keep_attributes().
   const std::vector<std::pair<NameId, int>>& kept_columns() const { return kept_; }
-  void keep_attributes(const CsvRecord& record, Span& span);
+  void keep_attributes(const CsvRecord& record, Span& span) {
+    if (!kept_.empty()) add_kept(record, span);
+  }
 
   const std::string& file() const { return source_.name(); }
 
@@ -61,6 +84,7 @@ class CsvRows {
   bool next_raw(CsvRecord& record);              // a record of any field count
   bool split_quoted(CsvRecord& record, size_t& end);  // from pos_; false: needs more bytes
   void report(int64_t line, const std::string& message);
+  void add_kept(const CsvRecord& record, Span& span);
 
   ByteSource& source_;
   ReadContext& ctx_;
@@ -82,7 +106,33 @@ std::vector<std::string> csv_sniff_header(std::string_view head);
 // Integers and decimals as CSV writers print them ("12", "-3", "2.0", "1.5e3"); false for anything
 // else, including empty text, NaN and values out of range.
 bool parse_int(std::string_view text, int64_t& out);
-// A decimal number multiplied by 1000 and rounded to the nearest integer (ms -> µs).
-bool parse_milli(std::string_view text, int64_t& out);
+// A decimal number multiplied by 1000 and rounded to the nearest integer (ms -> µs). Inline for the
+// plain decimals rows hold ("13", "-2.0"); anything else (spaces, exponents, long numbers) goes the
+// general way.
+bool parse_milli_general(std::string_view text, int64_t& out);
+inline bool parse_milli(std::string_view text, int64_t& out) {
+  const char* p = text.data();
+  const char* e = p + text.size();
+  const bool neg = p < e && *p == '-';
+  p += neg;
+  const char* digits = p;
+  uint64_t v = 0;  // unsigned: a long run of digits wraps instead of overflowing, then is refused
+  while (p < e && static_cast<unsigned>(*p - '0') < 10) v = v * 10 + static_cast<unsigned>(*p++ - '0');
+  const auto whole = p - digits;
+  if (whole == 0 || whole > 15) return parse_milli_general(text, out);
+  v *= 1000;
+  if (p < e && *p == '.') {
+    ++p;
+    for (unsigned scale = 100; scale >= 1 && p < e && static_cast<unsigned>(*p - '0') < 10; scale /= 10)
+      v += static_cast<unsigned>(*p++ - '0') * scale;
+    if (p < e && static_cast<unsigned>(*p - '0') < 10) {
+      v += *p >= '5' ? 1 : 0;  // the fourth decimal rounds; later ones cannot change it
+      while (p < e && static_cast<unsigned>(*p - '0') < 10) ++p;
+    }
+  }
+  if (p != e) return parse_milli_general(text, out);
+  out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return true;
+}
 
 }  // namespace palette::ingest::internal

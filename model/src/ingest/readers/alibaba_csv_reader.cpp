@@ -76,7 +76,7 @@ class AlibabaCsvReader final : public TraceReader {
     int64_t last_ts = INT64_MIN;
     CsvRecord rec;
     while (csv.next(rec)) {
-      const auto& f = rec.fields;
+      const CsvRecord& f = rec;
       int64_t start_us = 0, rt_us = 0;
       if (!internal::parse_milli(f[ts], start_us)) {
         csv.malformed(rec, "timestamp is not a number: \"" + std::string(f[ts].substr(0, 40)) + "\"");
@@ -153,7 +153,7 @@ class AlibabaCsvReader final : public TraceReader {
 
   // Rows repeat the same few thousand names and rpcids: cached (text_cache.hpp).
   NameTable* names_ = nullptr;
-  internal::TextCache<NameId, 14> name_cache_;
+  internal::TextCache<NameId, 15> name_cache_;
   internal::TextCache<Id128, 12> rpcids_;
   internal::TextCache<Id128, 14> traces_;
 

@@ -56,7 +56,7 @@ class NezhaCsvReader final : public TraceReader {
 
     CsvRecord rec;
     while (csv.next(rec)) {
-      const auto field = [&](int c) { return c < 0 ? std::string_view{} : rec.fields[static_cast<size_t>(c)]; };
+      const auto field = [&](int c) { return c < 0 ? std::string_view{} : rec[static_cast<size_t>(c)]; };
       Span s;
       s.trace_id = Id128::from_text(field(col[0]));
       s.span_id = Id128::from_text(field(col[1]));
