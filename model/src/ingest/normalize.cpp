@@ -1,7 +1,6 @@
 #include "palette/ingest/normalize.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <tuple>
 
 namespace palette::ingest {
@@ -10,18 +9,57 @@ namespace {
 bool client_like(SpanKind k) { return k == SpanKind::client || k == SpanKind::producer; }
 bool server_like(SpanKind k) { return k == SpanKind::server || k == SpanKind::consumer; }
 
-// Stable orders without std::stable_sort's temporary buffer (an allocation per call, per trace): ties
-// are broken by position, which is what stability means for index vectors.
-template <typename Less>
-void sort_stable(std::vector<uint32_t>& v, Less less) {
-  std::sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) { return less(a, b) || (!less(b, a) && a < b); });
-}
 // Insertion sort for the few members of a shared-id group.
 template <typename Less>
 void sort_small(std::vector<uint32_t>& v, Less less) {
   for (size_t i = 1; i < v.size(); ++i)
     for (size_t j = i; j > 0 && less(v[j], v[j - 1]); --j) std::swap(v[j], v[j - 1]);
 }
+
+// Spans by an id in O(n): an open-addressing table from the id (as it was when the index was built) to
+// the first span that had it, and a chain through the others in the order they were read. Traces are
+// small and many; sorting them by id, as this did before, cost more than some whole passes.
+class IdIndex {
+ public:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+
+  template <typename Key>
+  void build(const std::vector<Span>& spans, Key key) {
+    const auto n = static_cast<uint32_t>(spans.size());
+    size_t cap = 16;
+    while (cap < 2 * size_t{n}) cap <<= 1;
+    table_.assign(cap, Slot{});
+    next_.assign(n, kEnd);
+    last_.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Id128& id = key(spans[i]);
+      Slot* s = find_slot(id);
+      if (s->first == kEnd) {
+        *s = Slot{i, id};
+        last_[i] = i;
+      } else {
+        next_[last_[s->first]] = i;
+        last_[s->first] = i;
+      }
+    }
+  }
+  uint32_t first(const Id128& id) const { return find_slot(id)->first; }
+  uint32_t next(uint32_t span) const { return next_[span]; }
+
+ private:
+  struct Slot {
+    uint32_t first = kEnd;
+    Id128 id;
+  };
+  Slot* find_slot(const Id128& id) const {
+    uint64_t h = (id.hi * 0x9E3779B97F4A7C15ULL) ^ (id.lo * 0xC2B2AE3D27D4EB4FULL);
+    size_t k = static_cast<size_t>(h ^ (h >> 32)) & (table_.size() - 1);
+    while (table_[k].first != kEnd && table_[k].id != id) k = (k + 1) & (table_.size() - 1);
+    return const_cast<Slot*>(&table_[k]);
+  }
+  std::vector<Slot> table_;
+  std::vector<uint32_t> next_, last_;
+};
 
 }  // namespace
 
@@ -62,7 +100,6 @@ struct Normalizer::Impl {
 
   // Scratch, reused across traces.
   std::vector<Span> spans;
-  std::vector<uint32_t> order;
   std::vector<int32_t> parent;          // span -> parent span index, -1 none
   std::vector<uint32_t> child_begin;    // CSR children of each span
   std::vector<uint32_t> child_list;
@@ -77,10 +114,11 @@ struct Normalizer::Impl {
   std::vector<Building> built;
   // More scratch, so that a trace costs no allocation beyond its output (Alibaba traces are many and
   // small: allocations were a fifth of ingestion time).
-  std::vector<uint32_t> group, clients, servers, others, rest, roots, orphans, todo, fill, queue, new_index;
+  std::vector<uint32_t> group_heads, group, clients, servers, others, rest, roots, orphans, todo, fill, queue, new_index;
   std::vector<uint32_t> kid_begin, kid_list;
   std::vector<std::pair<uint32_t, Id128>> server_ids;
-  std::vector<std::pair<Id128, uint32_t>> by_parent;  // (parent id as read, span): children of an id
+  IdIndex by_id, by_parent;  // spans by span id; spans by parent id as read (children of an id)
+  std::vector<std::pair<uint64_t, uint32_t>> hashed;  // (hash of the duplicate key, span), sorted
   std::vector<std::pair<uint32_t, uint32_t>> depth_todo;
   std::vector<uint8_t> reached;
 
@@ -119,20 +157,41 @@ struct Normalizer::Impl {
         traces_dropped_empty(d.counter("traces_dropped_empty")) {}
 
   // 1. Exact duplicates: same id, parent, names, kind and timing.
+  // Sorted by a hash of the key (integer compares; equal keys hash equal), keys compared in full only
+  // within a run of equal hashes; of equal spans the first one read stays.
   void drop_duplicates() {
     auto key = [](const Span& s) {
       return std::tie(s.span_id, s.parent_id, s.service, s.operation, s.kind, s.start_us, s.duration_us);
     };
-    order.resize(spans.size());
-    std::iota(order.begin(), order.end(), 0u);
-    sort_stable(order, [&](uint32_t a, uint32_t b) { return key(spans[a]) < key(spans[b]); });
-    alive.assign(spans.size(), 1);
-    for (size_t k = 1; k < order.size(); ++k)
-      if (key(spans[order[k]]) == key(spans[order[k - 1]])) {
-        alive[order[k]] = 0;
-        ++duplicate_spans;
+    const auto n = static_cast<uint32_t>(spans.size());
+    hashed.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Span& s = spans[i];
+      uint64_t h = s.span_id.hi * 0x9E3779B97F4A7C15ULL ^ s.span_id.lo;
+      h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ s.parent_id.hi ^ (s.parent_id.lo * 0x94D049BB133111EBULL);
+      h = (h ^ (h >> 31)) * 0x9E3779B97F4A7C15ULL ^ (uint64_t{s.service} << 32 | s.operation);
+      h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ static_cast<uint64_t>(s.start_us) ^
+          (static_cast<uint64_t>(s.duration_us) << 7) ^ static_cast<uint64_t>(s.kind);
+      hashed[i] = {h ^ (h >> 32), i};
+    }
+    std::sort(hashed.begin(), hashed.end());
+    alive.assign(n, 1);
+    bool any = false;
+    for (size_t lo = 0; lo < n;) {
+      size_t hi = lo + 1;
+      while (hi < n && hashed[hi].first == hashed[lo].first) ++hi;
+      for (size_t a = lo; a + 1 < hi; ++a) {
+        if (!alive[hashed[a].second]) continue;
+        for (size_t b = a + 1; b < hi; ++b)
+          if (alive[hashed[b].second] && key(spans[hashed[a].second]) == key(spans[hashed[b].second])) {
+            alive[hashed[b].second] = 0;
+            ++duplicate_spans;
+            any = true;
+          }
       }
-    compact();
+      lo = hi;
+    }
+    if (any) compact();
   }
 
   void compact() {
@@ -161,27 +220,22 @@ struct Normalizer::Impl {
 
   // 3. Spans that share an id.
   void split_shared_ids() {
-    order.resize(spans.size());
-    std::iota(order.begin(), order.end(), 0u);
-    sort_stable(order, [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
-    alive.assign(spans.size(), 1);
-    bool changed = false;
-    by_parent.clear();
-    for (size_t lo = 0; lo < order.size();) {
-      size_t hi = lo + 1;
-      while (hi < order.size() && spans[order[hi]].span_id == spans[order[lo]].span_id) ++hi;
-      if (hi - lo > 1 && !spans[order[lo]].span_id.empty()) {
-        if (by_parent.empty()) {  // children by parent id, for re-parenting (one sort per trace)
-          for (uint32_t i = 0; i < spans.size(); ++i) by_parent.emplace_back(spans[i].parent_id, i);
-          std::sort(by_parent.begin(), by_parent.end());
-        }
-        group.assign(order.begin() + static_cast<long>(lo), order.begin() + static_cast<long>(hi));
-        resolve_group(group);
-        changed = true;
-      }
-      lo = hi;
+    const auto n = static_cast<uint32_t>(spans.size());
+    by_id.build(spans, [](const Span& s) -> const Id128& { return s.span_id; });
+    // Each group once, from its first member: the members' ids change below, so collect them first.
+    group_heads.clear();
+    for (uint32_t i = 0; i < n; ++i)
+      if (by_id.next(i) != IdIndex::kEnd && !spans[i].span_id.empty() && by_id.first(spans[i].span_id) == i)
+        group_heads.push_back(i);
+    alive.assign(n, 1);
+    if (group_heads.empty()) return;
+    by_parent.build(spans, [](const Span& s) -> const Id128& { return s.parent_id; });
+    for (uint32_t head : group_heads) {
+      group.clear();
+      for (uint32_t m = head; m != IdIndex::kEnd; m = by_id.next(m)) group.push_back(m);
+      resolve_group(group);
     }
-    if (changed) compact();
+    compact();
   }
 
   // Same side, same service, at most one of them timed: fragments of one span reported in pieces.
@@ -265,9 +319,8 @@ struct Normalizer::Impl {
     // Children of the shared id that run in a server's service, or server records called from it (a
     // callee whose caller recorded nothing), belong to that server's half: the one whose interval holds
     // the child's start, else the first.
-    auto from = std::lower_bound(by_parent.begin(), by_parent.end(), std::pair<Id128, uint32_t>{id, 0});
-    for (auto it = from; it != by_parent.end() && it->first == id; ++it) {
-      Span& child = spans[it->second];
+    for (uint32_t c = by_parent.first(id); c != IdIndex::kEnd; c = by_parent.next(c)) {
+      Span& child = spans[c];
       if (child.parent_id != id) continue;
       if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
         continue;  // a paired server is the client's child by construction
@@ -288,13 +341,10 @@ struct Normalizer::Impl {
   // 4. Parent links, root, orphans, cycles. Returns the root span index, or -1 if nothing is left.
   int32_t link() {
     const auto n = static_cast<uint32_t>(spans.size());
-    order.resize(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
+    by_id.build(spans, [](const Span& s) -> const Id128& { return s.span_id; });
     auto find = [&](const Id128& id) -> int32_t {
-      auto it = std::lower_bound(order.begin(), order.end(), id,
-                                 [&](uint32_t a, const Id128& v) { return spans[a].span_id < v; });
-      return (it != order.end() && spans[*it].span_id == id) ? static_cast<int32_t>(*it) : -1;
+      uint32_t i = by_id.first(id);
+      return i == IdIndex::kEnd ? -1 : static_cast<int32_t>(i);
     };
     parent.assign(n, -1);
     roots.clear();

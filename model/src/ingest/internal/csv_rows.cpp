@@ -59,7 +59,10 @@ bool parse_double(std::string_view t, double& d) {
 
 CsvRows::CsvRows(ByteSource& source, ReadContext& ctx, std::string record_kind)
     : source_(source), ctx_(ctx), record_kind_(std::move(record_kind)) {
-  buf_.resize(2 * kBlock);
+  // Reads of up to 1 MiB, less for a small file (readers are made per file; fuzzing makes one per input).
+  block_ = std::clamp<uint64_t>(source.size_on_disk() + 1, 4 << 10, kBlock);
+  if (source.size_on_disk() == 0) block_ = kBlock;
+  buf_.resize(block_ + kSlack);
   fill();
   if (end_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
   // The header must show up early: a file without a line break in its first MiB is not CSV text, and
@@ -130,7 +133,7 @@ bool CsvRows::fill() {
     end_ -= pos_;
     pos_ = 0;
   }
-  if (buf_.size() - end_ < kBlock + kSlack) buf_.resize(std::max(buf_.size() * 2, end_ + kBlock + kSlack));
+  if (buf_.size() - end_ < block_ + kSlack) buf_.resize(std::max(buf_.size() * 2, end_ + block_ + kSlack));
   size_t got = source_.read(buf_.data() + end_, buf_.size() - end_ - kSlack);
   if (got == 0) {
     eof_ = true;

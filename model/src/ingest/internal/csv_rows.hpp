@@ -90,6 +90,7 @@ class CsvRows {
   ReadContext& ctx_;
   std::string record_kind_;
   std::vector<char> buf_;
+  size_t block_ = 0;          // bytes asked of the source per read
   size_t pos_ = 0, end_ = 0;  // unconsumed bytes are buf_[pos_, end_)
   bool eof_ = false;
   int64_t line_ = 1;          // line of buf_[pos_]

@@ -5,7 +5,11 @@
 // probing the name table, which was the largest share of Alibaba reading time. A miss computes the value
 // and replaces the slot. Texts longer than kMaxText (64: v2021's SHA-256 names fit) bypass the cache.
 //
-//   TextCache<NameId, 14> names;  NameId id = names.get(text, [&](auto t) { return table.intern(t); });
+// The table is sized to the input (a small file gets a small table: readers are made per file, and
+// fuzzing makes one per input), at most 2^MaxBits slots.
+//
+//   TextCache<NameId, 14> names;  names.size_for(source.size_on_disk());
+//   NameId id = names.get(text, [&](auto t) { return table.intern(t); });
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -13,15 +17,24 @@
 
 namespace palette::ingest::internal {
 
-template <typename V, unsigned Bits>
+template <typename V, unsigned MaxBits>
 class TextCache {
  public:
   static constexpr size_t kMaxText = 64;
+
+  // One slot per 64 bytes of input, between 2^8 and 2^MaxBits; 0 bytes (unknown) gets the most.
+  void size_for(uint64_t input_bytes) {
+    unsigned bits = 8;
+    while (bits < MaxBits && (input_bytes == 0 || (uint64_t{1} << (bits + 6)) < input_bytes)) ++bits;
+    shift_ = 64 - bits;
+    table_.assign(size_t{1} << bits, Entry{});
+  }
 
   template <typename Make>
   V get(std::string_view text, Make&& make) {
     const size_t n = text.size();
     if (n > kMaxText) return make(text);
+    if (table_.empty()) size_for(0);
     Entry& e = table_[slot(text.data(), n)];
     if (e.len == n && same(e.text, text.data(), n)) return e.value;
     e.value = make(text);
@@ -61,7 +74,7 @@ class TextCache {
   }
   // The first, middle and last eight bytes (all of a text of up to 24): names and ids that differ
   // only deep inside long texts collide, which costs a miss, never a wrong value.
-  static size_t slot(const char* p, size_t n) {
+  size_t slot(const char* p, size_t n) const {
     uint64_t a = 0, b = 0, c = 0;
     if (n >= 8) {
       a = word(p);
@@ -74,10 +87,11 @@ class TextCache {
     }
     uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ (c * 0x165667B19E3779F9ULL) ^ n;
     h *= 0xD6E8FEB86659FD93ULL;
-    return static_cast<size_t>(h >> (64 - Bits));
+    return static_cast<size_t>(h >> shift_);
   }
 
-  std::vector<Entry> table_ = std::vector<Entry>(size_t{1} << Bits);
+  unsigned shift_ = 64 - MaxBits;
+  std::vector<Entry> table_;
 };
 
 }  // namespace palette::ingest::internal

@@ -72,6 +72,9 @@ class AlibabaCsvReader final : public TraceReader {
 
     Counters n(ctx.diag);
     names_ = &ctx.catalog.names;
+    name_cache_.size_for(source.size_on_disk());
+    rpcids_.size_for(source.size_on_disk());
+    traces_.size_for(source.size_on_disk());
     const NameId user = names_->intern("USER");
     int64_t last_ts = INT64_MIN;
     CsvRecord rec;
