@@ -28,14 +28,19 @@ class IdIndex {
     const auto n = static_cast<uint32_t>(spans.size());
     size_t cap = 16;
     while (cap < 2 * size_t{n}) cap <<= 1;
-    table_.assign(cap, Slot{});
+    // Slots of an earlier build are stale by their generation: no clearing per build.
+    if (table_.size() < cap || ++generation_ == 0) {
+      table_.assign(std::max(cap, table_.size()), Slot{});
+      generation_ = 1;
+    }
+    mask_ = cap - 1;
     next_.assign(n, kEnd);
     last_.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       const Id128& id = key(spans[i]);
       Slot* s = find_slot(id);
-      if (s->first == kEnd) {
-        *s = Slot{i, id};
+      if (s->generation != generation_) {
+        *s = Slot{generation_, i, id};
         last_[i] = i;
       } else {
         next_[last_[s->first]] = i;
@@ -43,22 +48,28 @@ class IdIndex {
       }
     }
   }
-  uint32_t first(const Id128& id) const { return find_slot(id)->first; }
+  uint32_t first(const Id128& id) const {
+    const Slot* s = find_slot(id);
+    return s->generation == generation_ ? s->first : kEnd;
+  }
   uint32_t next(uint32_t span) const { return next_[span]; }
 
  private:
   struct Slot {
+    uint32_t generation = 0;  // the build that filled it; others are empty
     uint32_t first = kEnd;
     Id128 id;
   };
   Slot* find_slot(const Id128& id) const {
     uint64_t h = (id.hi * 0x9E3779B97F4A7C15ULL) ^ (id.lo * 0xC2B2AE3D27D4EB4FULL);
-    size_t k = static_cast<size_t>(h ^ (h >> 32)) & (table_.size() - 1);
-    while (table_[k].first != kEnd && table_[k].id != id) k = (k + 1) & (table_.size() - 1);
+    size_t k = static_cast<size_t>(h ^ (h >> 32)) & mask_;
+    while (table_[k].generation == generation_ && table_[k].id != id) k = (k + 1) & mask_;
     return const_cast<Slot*>(&table_[k]);
   }
   std::vector<Slot> table_;
   std::vector<uint32_t> next_, last_;
+  uint32_t generation_ = 0;
+  size_t mask_ = 0;
 };
 
 }  // namespace
