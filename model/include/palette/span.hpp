@@ -32,6 +32,9 @@ struct Span {
   SpanKind kind = SpanKind::unspecified;
   bool error = false;
   bool shared = false;  // Zipkin: a server half that reuses its client's span id
+  // Head-based sampling probability the tracer recorded (Jaeger's sampler.param), 0 when unknown:
+  // the traced request rate is the stored rate divided by it.
+  float sampling_probability = 0;
   // A call record whose side the format cannot tell (Alibaba rows with rt 0): read as a client of
   // remote_service; normalization turns it into the server half when its span id lacks one.
   bool side_unknown = false;

@@ -732,6 +732,12 @@ struct Normalizer::Impl {
         if (!spans[i].has_timing()) ++spans_without_timing;
       }
     out.span_count = kept;
+    out.sampling_probability = 0;
+    for (size_t i = 0; i < spans.size(); ++i)
+      if (alive[i] && spans[i].sampling_probability > 0) {
+        out.sampling_probability = spans[i].sampling_probability;
+        break;
+      }
     out.max_span_depth = span_depth(static_cast<uint32_t>(root));
     build_nodes(static_cast<uint32_t>(root));
     out.timing_complete = fix_missing_timing();

@@ -82,6 +82,9 @@ void SpanAttributes::apply(Span& span, std::string_view key, const AttributeValu
     if (as_int(v, n) && n >= 500) span.error = true;
   } else if (key == "rpc.grpc.status_code") {
     if (as_int(v, n) && n != 0) span.error = true;
+  } else if (key == "sampler.param") {
+    double p = v.type == AttributeValue::floating ? v.d : v.type == AttributeValue::integer ? static_cast<double>(v.i) : 0;
+    if (p > 0 && p <= 1) span.sampling_probability = static_cast<float>(p);
   } else if (key == "peer.service") {
     if (v.type == AttributeValue::string && !v.str.empty()) span.remote_service = ctx_.catalog.names.intern(v.str);
   } else if (key == "db.system") {
