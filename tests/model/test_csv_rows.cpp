@@ -2,10 +2,8 @@
 // the bytes arrive, RFC 4180 quoting, line numbers, and what happens to bad records.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstring>
-
 #include "ingest/internal/csv_rows.hpp"
+#include "support.hpp"
 
 using namespace palette;
 using namespace palette::ingest;
@@ -13,27 +11,17 @@ using namespace palette::ingest::internal;
 
 namespace {
 
-// Hands out its bytes `chunk` at a time, as a pipe or a gzip stream may.
-class Chunked final : public ByteSource {
- public:
-  Chunked(std::string data, size_t chunk) : ByteSource("chunked.csv", data.size()), data_(std::move(data)), chunk_(chunk) {}
-  uint64_t position_on_disk() const override { return pos_; }
-
- protected:
-  size_t read_raw(char* buffer, size_t n) override {
-    size_t k = std::min({n, chunk_, data_.size() - pos_});
-    std::memcpy(buffer, data_.data() + pos_, k);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  std::string data_;
-  size_t chunk_, pos_ = 0;
-};
-
 struct NoSink : SpanSink {
   void add(Span&&) override {}
+};
+
+// What a CsvRows needs around it.
+struct Context {
+  Catalog catalog;
+  Diagnostics diag;
+  NoSink sink;
+  ReaderOptions options;
+  ReadContext ctx{catalog, diag, sink, options, {}};
 };
 
 struct Parsed {
@@ -43,12 +31,8 @@ struct Parsed {
 };
 
 Parsed parse(ByteSource& source) {
-  Catalog catalog;
-  Diagnostics diag;
-  NoSink sink;
-  ReaderOptions options;
-  ReadContext ctx{catalog, diag, sink, options, {}};
-  CsvRows csv(source, ctx, "test_row");
+  Context c;
+  CsvRows csv(source, c.ctx, "test_row");
   Parsed out;
   out.header = csv.header();
   CsvRecord rec;
@@ -57,12 +41,12 @@ Parsed parse(ByteSource& source) {
     for (size_t i = 0; i < rec.size(); ++i) fields.emplace_back(rec[i]);
     out.records.emplace_back(rec.line, std::move(fields));
   }
-  for (const auto& e : diag.examples()) out.errors.push_back(e.what());
+  for (const auto& e : c.diag.examples()) out.errors.push_back(e.what());
   return out;
 }
 
 Parsed parse(const std::string& text, size_t chunk = SIZE_MAX) {
-  Chunked source(text, chunk);
+  test::TrickleSource source(text, chunk, "chunked.csv");
   return parse(source);
 }
 
@@ -124,49 +108,34 @@ TEST(CsvRows, BadRecordsAreReportedAndSkipped) {
 }
 
 TEST(CsvRows, MissingColumnsAndEmptyFiles) {
-  Chunked src("TraceID,Other\n1,2\n", SIZE_MAX);
-  Catalog catalog;
-  Diagnostics diag;
-  NoSink sink;
-  ReaderOptions options;
-  ReadContext ctx{catalog, diag, sink, options, {}};
-  CsvRows csv(src, ctx, "t");
+  test::TrickleSource src("TraceID,Other\n1,2\n", SIZE_MAX, "chunked.csv");
+  Context c;
+  CsvRows csv(src, c.ctx, "t");
   EXPECT_EQ(csv.column("traceid"), 0);  // names compare case-insensitively
   EXPECT_EQ(csv.column_any({"x", "OTHER"}), 1);
-  try {
-    csv.require({"TraceID", "SpanID", "Duration"});
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "chunked.csv:1: missing columns SpanID, Duration; the header found is: TraceID,Other");
-  }
-  Chunked empty("\n\r\n\n", SIZE_MAX);
-  EXPECT_THROW(CsvRows(empty, ctx, "t"), Error);
+  EXPECT_EQ(test::error_of([&] { csv.require({"TraceID", "SpanID", "Duration"}); }),
+            "chunked.csv:1: missing columns SpanID, Duration; the header found is: TraceID,Other");
+  test::TrickleSource empty("\n\r\n\n", SIZE_MAX);
+  EXPECT_THROW(CsvRows(empty, c.ctx, "t"), Error);
 }
 
 TEST(CsvRows, Numbers) {
+  const std::pair<const char*, int64_t> milli[] = {{"13", 13000}, {"-2.0", -2000}, {"0.1234", 123}, {"0.1235", 124},
+                                                   {"1e-3", 1},   {" 7 ", 7000},   {".5", 500}};
+  for (const auto& [text, want] : milli) {
+    int64_t v = 0;
+    EXPECT_TRUE(parse_milli(text, v)) << text;
+    EXPECT_EQ(v, want) << text;
+  }
+  const std::pair<const char*, int64_t> ints[] = {{"1661257091093660806", 1661257091093660806}, {"12.0", 12}, {"1.5e3", 1500}};
+  for (const auto& [text, want] : ints) {
+    int64_t v = 0;
+    EXPECT_TRUE(parse_int(text, v)) << text;
+    EXPECT_EQ(v, want) << text;
+  }
   int64_t v = 0;
-  EXPECT_TRUE(parse_milli("13", v));
-  EXPECT_EQ(v, 13000);
-  EXPECT_TRUE(parse_milli("-2.0", v));
-  EXPECT_EQ(v, -2000);
-  EXPECT_TRUE(parse_milli("0.1234", v));
-  EXPECT_EQ(v, 123);
-  EXPECT_TRUE(parse_milli("0.1235", v));
-  EXPECT_EQ(v, 124);
-  EXPECT_TRUE(parse_milli("1e-3", v));
-  EXPECT_EQ(v, 1);
-  EXPECT_TRUE(parse_milli(" 7 ", v));
-  EXPECT_EQ(v, 7000);
-  EXPECT_TRUE(parse_milli(".5", v));
-  EXPECT_EQ(v, 500);
   for (const char* bad : {"", "-", ".", "None", "nan", "inf", "1.2.3", "99999999999999999999", "MS_12", "1,5"})
     EXPECT_FALSE(parse_milli(bad, v)) << bad;
-  EXPECT_TRUE(parse_int("1661257091093660806", v));
-  EXPECT_EQ(v, 1661257091093660806);
-  EXPECT_TRUE(parse_int("12.0", v));
-  EXPECT_EQ(v, 12);
-  EXPECT_TRUE(parse_int("1.5e3", v));
-  EXPECT_EQ(v, 1500);
   for (const char* bad : {"", "x", "1.5", "1e30", "12a"}) EXPECT_FALSE(parse_int(bad, v)) << bad;
 }
 

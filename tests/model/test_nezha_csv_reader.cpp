@@ -22,6 +22,14 @@ stats::TraceSummary summarize(const TraceSet& set) {
   return st.summary(set.catalog);
 }
 
+// The error of loading this text as a Nezha file (format forced, not detected).
+std::string forced_error(const test::TempDir& dir, const std::string& name, const std::string& text) {
+  IngestOptions forced;
+  forced.format = "nezha_csv";
+  auto path = dir.write(name, text);
+  return test::error_of([&] { load_traces({path}, forced); });
+}
+
 struct Expected {
   const char* file;
   uint64_t traces, spans, rpc, local;
@@ -153,17 +161,9 @@ TEST(NezhaCsvReader, DurationComesFromTheColumnAndIsCrossCheckedWithTheTimestamp
                               {});
   ASSERT_EQ(end_only.traces.size(), 1u);
   EXPECT_EQ(end_only.traces[0].nodes[0].duration_us, 7);
-  IngestOptions forced;
-  forced.format = "nezha_csv";
-  auto path = dir.write("f.csv", "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano\nab,1,root,p,op,5000\n");
-  try {
-    load_traces({path}, forced);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::missing);
-    EXPECT_EQ(std::string(e.what()), path + ":1: missing column EndTimeUnixNano or Duration; the header found is: "
-                                             "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano");
-  }
+  EXPECT_EQ(forced_error(dir, "f.csv", "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano\nab,1,root,p,op,5000\n"),
+            dir.file("f.csv") + ":1: missing column EndTimeUnixNano or Duration; the header found is: "
+                                "TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano");
 }
 
 TEST(NezhaCsvReader, ColumnsAreFoundByNameInAnyOrderWithQuotesAndCrlf) {
@@ -189,15 +189,19 @@ TEST(NezhaCsvReader, MalformedRowsNameFileAndLine) {
                                      "ab,,1,p-579b9bff58-t2dbm,op,1000,2000,1\n"
                                      "ab,4,1,p-579b9bff58-t2dbm,op,3000,2000,1\n"
                                      "ab,5,1,p-579b9bff58-t2dbm\n"
-                                     "ab,6,1,p-579b9bff58-t2dbm,op,1000,2000,1\n");
+                                     "ab,6,1,p-579b9bff58-t2dbm,op,-1000,2000,1\n"
+                                     "ab,7,1,p-579b9bff58-t2dbm,op,1000,,99999999999999999\n"
+                                     "ab,8,1,p-579b9bff58-t2dbm,op,1000,2000,1\n");
   auto set = load_traces({path}, {});
-  EXPECT_EQ(set.diag.count("malformed.nezha_csv_row"), 4u);
+  EXPECT_EQ(set.diag.count("malformed.nezha_csv_row"), 6u);
   EXPECT_EQ(set.report.spans_read, 2u);
-  ASSERT_EQ(set.diag.examples().size(), 4u);
+  ASSERT_EQ(set.diag.examples().size(), 6u);
   EXPECT_EQ(std::string(set.diag.examples()[0].what()), path + ":3: StartTimeUnixNano is not an integer: \"later\"");
   EXPECT_EQ(std::string(set.diag.examples()[1].what()), path + ":4: SpanID is empty");
   EXPECT_EQ(std::string(set.diag.examples()[2].what()), path + ":5: EndTimeUnixNano is before StartTimeUnixNano");
   EXPECT_EQ(std::string(set.diag.examples()[3].what()), path + ":6: expected 8 fields as in the header, found 4");
+  EXPECT_EQ(std::string(set.diag.examples()[4].what()), path + ":7: StartTimeUnixNano is negative");
+  EXPECT_EQ(std::string(set.diag.examples()[5].what()), path + ":8: Duration is out of range");
   IngestOptions strict;
   strict.strict = true;
   try {
@@ -211,19 +215,9 @@ TEST(NezhaCsvReader, MalformedRowsNameFileAndLine) {
 
 TEST(NezhaCsvReader, AFileWithAnotherHeaderIsRefusedWithWhatWasFound) {
   test::TempDir dir;
-  IngestOptions forced;
-  forced.format = "nezha_csv";
-  auto path = dir.write("x.csv", "trace,span,parent\n1,2,3\n");
-  try {
-    load_traces({path}, forced);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::missing);
-    EXPECT_EQ(e.file(), path);
-    EXPECT_EQ(std::string(e.what()),
-              path + ":1: missing columns TraceID, SpanID, ParentID, PodName, OperationName, StartTimeUnixNano; the "
-                     "header found is: trace,span,parent");
-  }
+  EXPECT_EQ(forced_error(dir, "x.csv", "trace,span,parent\n1,2,3\n"),
+            dir.file("x.csv") + ":1: missing columns TraceID, SpanID, ParentID, PodName, OperationName, "
+                                "StartTimeUnixNano; the header found is: trace,span,parent");
   // Detection does not take it for a Nezha file either.
-  EXPECT_THROW(load_traces({path}, {}), Error);
+  EXPECT_THROW(load_traces({dir.file("x.csv")}, {}), Error);
 }

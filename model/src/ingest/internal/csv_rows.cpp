@@ -349,6 +349,13 @@ std::vector<std::string> csv_sniff_header(std::string_view head) {
   return out;
 }
 
+size_t csv_count_columns(const std::vector<std::string>& header, std::initializer_list<std::string_view> names) {
+  size_t n = 0;
+  for (auto name : names)
+    n += std::find(header.begin(), header.end(), name) != header.end() ? 1 : 0;
+  return n;
+}
+
 bool parse_int(std::string_view text, int64_t& out) {
   text = trim(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
@@ -404,7 +411,7 @@ bool parse_milli_general(std::string_view text, int64_t& out) {
     return true;
   }
   double d;  // exponents and very long numbers
-  if (!parse_double(text, d) || std::fabs(d) >= 9.2e15) return false;
+  if (!parse_double(text, d) || std::fabs(d) >= 1e15) return false;  // as the plain path: 15 digits
   out = std::llround(d * 1000.0);
   return true;
 }

@@ -103,6 +103,8 @@ class CsvRows {
 // The header of a CSV head (the first non-empty line, BOM and quotes removed, lower-cased), for
 // format sniffing. Empty when the head has no complete first line that looks like CSV text.
 std::vector<std::string> csv_sniff_header(std::string_view head);
+// How many of these (lower-case) names a sniffed header holds.
+size_t csv_count_columns(const std::vector<std::string>& header, std::initializer_list<std::string_view> names);
 
 // Integers and decimals as CSV writers print them ("12", "-3", "2.0", "1.5e3"); false for anything
 // else, including empty text, NaN and values out of range.

@@ -198,13 +198,8 @@ ReaderFactory alibaba_csv_reader_factory() {
   f.description = "Alibaba cluster-trace-microservices CallGraph CSV, v2021 and v2022 (timestamp,traceid,rpcid,um,dm,rt,...)";
   f.sniff = [](std::string_view head) {
     auto h = internal::csv_sniff_header(head);
-    int found = 0;
-    bool rpc = false;
-    for (const auto& c : h) {
-      if (c == "traceid" || c == "um" || c == "dm" || c == "rt" || c == "timestamp") ++found;
-      if (c == "rpcid" || c == "rpc_id") rpc = true;
-    }
-    return rpc && found == 5 ? 95 : 0;
+    const bool calls = internal::csv_count_columns(h, {"timestamp", "traceid", "um", "dm", "rt"}) == 5;
+    return calls && internal::csv_count_columns(h, {"rpcid", "rpc_id"}) > 0 ? 95 : 0;
   };
   f.create = [] { return std::make_unique<AlibabaCsvReader>(); };
   // The dumps are sorted by timestamp and a call graph lasts milliseconds to seconds, so a trace is

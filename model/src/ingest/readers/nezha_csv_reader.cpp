@@ -24,6 +24,8 @@ namespace {
 using internal::CsvRecord;
 using internal::CsvRows;
 
+constexpr int64_t kMaxDurationUs = int64_t{1} << 53;
+
 bool hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 bool suffix_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); }
 
@@ -90,6 +92,12 @@ class NezhaCsvReader final : public TraceReader {
         csv.malformed(rec, "neither EndTimeUnixNano nor Duration has a value");
         continue;
       }
+      // Epoch times are not negative; bounding them (and durations, to 2^53 µs) also keeps every later
+      // sum of times clear of overflow.
+      if (start_ns < 0 || (has_dur && dur_us > kMaxDurationUs)) {
+        csv.malformed(rec, start_ns < 0 ? "StartTimeUnixNano is negative" : "Duration is out of range");
+        continue;
+      }
       if (has_end && end_ns < start_ns) {
         csv.malformed(rec, "EndTimeUnixNano is before StartTimeUnixNano");
         continue;
@@ -100,7 +108,7 @@ class NezhaCsvReader final : public TraceReader {
       }
       const int64_t from_end = (end_ns - start_ns) / 1000;
       if (has_end && has_dur && (dur_us > from_end + 1 || dur_us < from_end - 1)) ++mismatch;
-      s.start_us = start_ns >= 0 ? start_ns / 1000 : -((-start_ns + 999) / 1000);
+      s.start_us = start_ns / 1000;
       s.duration_us = has_dur ? dur_us : from_end;
       csv.keep_attributes(rec, s);
       ctx.sink.add(std::move(s));
@@ -140,13 +148,8 @@ ReaderFactory nezha_csv_reader_factory() {
   f.description = "Nezha / TraStrainer span CSV (TraceID,SpanID,ParentID,PodName,OperationName,StartTimeUnixNano,...)";
   f.sniff = [](std::string_view head) {
     auto h = internal::csv_sniff_header(head);
-    auto has = [&](std::string_view name) {
-      for (const auto& c : h)
-        if (c == name) return true;
-      return false;
-    };
-    if (!has("traceid") || !has("spanid") || !has("podname")) return 0;
-    return has("parentid") && has("starttimeunixnano") ? 95 : 60;
+    if (internal::csv_count_columns(h, {"traceid", "spanid", "podname"}) < 3) return 0;
+    return internal::csv_count_columns(h, {"parentid", "starttimeunixnano"}) == 2 ? 95 : 60;
   };
   f.create = [] { return std::make_unique<NezhaCsvReader>(); };
   // Per-minute files are sorted by trace id, not time, and repeat the rows of traces straddling a
