@@ -26,17 +26,14 @@ void ServiceConfig::validate(const model::Topology& t) const {
   }
   for (const auto& [name, kind] : work_per_service)
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("work");
-  // Every service a hosted API may call needs an endpoint.
-  for (size_t a = 0; a < t.apis.size(); ++a) {
-    if (!hosted.count(t.apis[a].service)) continue;
-    for (const auto& step : t.apis[a].pfa.steps)
-      for (model::ApiIndex callee : step.calls) {
-        const std::string& callee_service = t.services[t.apis[callee].service].name;
-        if (!peers.count(callee_service))
-          throw Error(ErrorKind::missing, "no endpoint for service \"" + callee_service + "\", which " +
-                                              t.api_label(static_cast<model::ApiIndex>(a)) + " calls")
-              .at_key("peers");
-      }
+  // Every service a hosted API may call needs an endpoint: the edges, not only the automaton's steps,
+  // since an intervention can add a call along an edge (add_probability).
+  for (const auto& e : t.edges) {
+    if (!hosted.count(t.apis[e.caller].service)) continue;
+    const std::string& callee_service = t.services[t.apis[e.callee].service].name;
+    if (!peers.count(callee_service))
+      throw Error(ErrorKind::missing, "no endpoint for service \"" + callee_service + "\", which " + t.api_label(e.caller) + " calls")
+          .at_key("peers");
   }
   if (threads == 0) throw Error(ErrorKind::bad_value, "must be at least 1").at_key("threads");
   if (!(call_timeout_s > 0)) throw Error(ErrorKind::bad_value, "must be > 0").at_key("call_timeout");
