@@ -1,9 +1,9 @@
 #pragma once
 // Reads that also say when the data reached this machine: the kernel's receive timestamp
-// (SO_TIMESTAMPNS), not the moment this thread got round to reading it. On a loaded machine, or after
-// an idle spell (a halted vCPU takes tens of µs to wake), the two differ by 50-100 µs per message —
-// time the traced system did not spend. A service that starts its clock at the kernel's time counts
-// that delay as lost and live correction absorbs it; the load generator measures latency up to the
+// (SO_TIMESTAMPNS), not the moment this thread got round to reading it. After an idle spell (a halted
+// vCPU takes tens of µs to wake) the two differ by 30-100 µs per message — time the traced system did
+// not spend. A service starts its clock at the kernel's time (within an allowance, worker.cpp), so the
+// delay is lost time that live correction absorbs; the load generator measures latency up to the
 // response's arrival, not up to its own wake-up.
 #include <sys/socket.h>
 

@@ -9,6 +9,12 @@
 namespace palette::emu {
 namespace {
 
+// A request's clock starts when it reached the machine, but at most this long before its thread read
+// it: waking a thread costs this runtime tens of µs (lost time, absorbed by live correction); a longer
+// wait in the socket means the service was busy, starved of CPU or not started yet — contention or
+// queueing, which must show.
+constexpr auto kWakeUpAllowance = std::chrono::microseconds(150);
+
 tcp::endpoint resolve(const Endpoint& e) {
   error_code ec;
   auto address = asio::ip::make_address(e.host, ec);
@@ -108,11 +114,12 @@ awaitable<void> Worker::read_requests(std::shared_ptr<Connection> conn, std::str
   std::vector<char> buf(64 * 1024);
   for (;;) {
     error_code ec;
-    Clock::time_point received;  // the kernel's time: this service's clock starts when the request arrived
-    size_t n = co_await read_some_stamped(conn->socket, buf.data(), buf.size(), &received, ec);
+    Clock::time_point arrived;
+    size_t n = co_await read_some_stamped(conn->socket, buf.data(), buf.size(), &arrived, ec);
     // End of stream: requests in flight still answer (the socket closes with their last reference).
     if (ec == asio::error::eof) co_return;
     if (ec) break;  // reset: requests in flight finish unheard
+    const auto received = std::max(arrived, Clock::now() - kWakeUpAllowance);
     const char* d = buf.data();
     const char* end = d + n;
     for (;;) {
