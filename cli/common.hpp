@@ -50,5 +50,7 @@ std::string human_us(double us);
 
 // Registered by each command file.
 std::vector<Command> traces_commands();
+std::vector<Command> fit_commands();
+std::vector<Command> compare_commands();
 
 }  // namespace palette::cli

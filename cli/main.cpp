@@ -15,6 +15,8 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> out;
   for (auto& c : traces_commands()) out.push_back(std::move(c));
+  // PENDING fit_commands
+  for (auto& c : compare_commands()) out.push_back(std::move(c));
   return out;
 }
 

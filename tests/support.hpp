@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+
+#include "palette/error.hpp"
 
 namespace palette::test {
 
@@ -45,6 +48,16 @@ inline std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The message of the palette::Error that f throws, or "(no error)": assert the exact text a user sees.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const palette::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // Runs a shell command, returns its exit status and captures stdout (and stderr if asked).

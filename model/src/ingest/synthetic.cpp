@@ -27,16 +27,17 @@ void generate_synthetic(const SyntheticSpec& spec, Catalog& catalog, const std::
   std::mt19937_64 rng(spec.seed);
   std::uniform_real_distribution<double> u01(0, 1);
 
-  // Services are spread over the layers; layer 0 holds the gateway.
+  // Services are spread round-robin over the layers; layer 0 holds the gateway(s), so wide systems
+  // have many entry points and every layer is reachable.
   const uint32_t layers = std::min(spec.depth, spec.services);
   std::vector<SynthApi> apis;
   std::vector<std::vector<uint32_t>> by_layer(layers);
   for (uint32_t s = 0; s < spec.services; ++s) {
-    uint32_t layer = s == 0 ? 0 : 1 + (s - 1) % std::max(1u, layers - 1);
-    if (layers == 1) layer = 0;
-    std::string service = s == 0 ? "gateway" : "svc" + std::to_string(s);
+    uint32_t layer = s % layers;
+    // Entry services speak HTTP, the others RPC.
+    std::string service = s == 0 ? "gateway" : (layer == 0 ? "frontend" : "svc") + std::to_string(s);
     for (uint32_t a = 0; a < spec.apis_per_service; ++a) {
-      std::string op = (s == 0 ? "GET /page" : "/" + service + ".Api/Op") + std::to_string(a);
+      std::string op = (layer == 0 ? "GET /page" : "/" + service + ".Api/Op") + std::to_string(a);
       ApiId id = catalog.intern_api(catalog.names.intern(service), catalog.names.intern(op));
       by_layer[layer].push_back(static_cast<uint32_t>(apis.size()));
       apis.push_back(SynthApi{id, layer, u01(rng) < spec.concurrent_share, {}});

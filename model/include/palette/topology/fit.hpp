@@ -28,6 +28,9 @@ struct FitOptions {
   uint64_t min_context_count = 30;     // fewer invocations than this: back off to a coarser context
   int64_t concurrency_tolerance_us = 20;  // calls overlapping by less than this are sequential
   uint32_t em_iterations = 60;
+  // EM runs on at most this many requests (an even spread over the traces): class parameters are
+  // population statistics, and this bounds fitting time whatever the size of the dump.
+  uint64_t em_max_requests = 20000;
 };
 
 struct FitReport {

@@ -123,7 +123,9 @@ void fit_latency(const Records& r, Topology& t, const FitOptions& o, FitReport& 
     }
   }
   auto groups = static_cast<uint32_t>(apis + t.edges.size());
-  LatencyClassFit lc = fit_latency_classes(obs, groups, K, o.em_iterations);
+  std::vector<std::vector<ScoreObservation>> sample;
+  for (size_t i : spread_sample(obs.size(), o.em_max_requests)) sample.push_back(std::move(obs[i]));
+  LatencyClassFit lc = fit_latency_classes(sample, groups, K, o.em_iterations);
   report.latency_em_loglik = lc.loglik;
   t.latency_class_weights = lc.weights;
   for (size_t a = 0; a < apis; ++a)

@@ -128,7 +128,10 @@ void fit_structure(Records& r, Topology& t, const FitOptions& o, FitReport& repo
     }
   }
   const uint32_t S = std::max(1u, o.structure_classes);
-  StructureClassFit sc = fit_structure_classes(obs, base, S, o.em_iterations);
+  std::vector<std::vector<ChoiceObservation>> sample;
+  for (size_t i : spread_sample(obs.size(), o.em_max_requests)) sample.push_back(obs[i]);
+  StructureClassFit sc = fit_structure_classes(sample, base, S, o.em_iterations);
+  sc.responsibilities = structure_responsibilities(sc, obs);
   report.structure_em_loglik = sc.loglik;
   t.structure_class_weights = sc.weights;
   // Contexts per slot: by class (from EM), by caller, and by caller and class (soft counts).

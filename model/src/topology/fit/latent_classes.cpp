@@ -46,7 +46,8 @@ LatencyClassFit fit_latency_classes(const std::vector<std::vector<ScoreObservati
     for (size_t i = 0; i < R; ++i) resp[order[i].second][std::min<size_t>(K - 1, i * K / R)] = 1.0;
   }
   std::vector<double> w(K), s1, s2, sw;
-  std::vector<double> logw(K);
+  std::vector<double> logw(K), log_weight(K);
+  std::vector<double> inv_sd(size_t{groups} * K), norm(size_t{groups} * K), mu(size_t{groups} * K);
   for (uint32_t it = 0; it <= iterations; ++it) {
     // M-step.
     s1.assign(size_t{groups} * K, 0.0);
@@ -77,25 +78,64 @@ LatencyClassFit fit_latency_classes(const std::vector<std::vector<ScoreObservati
         fit.params[g][k] = LatentParams{mean, std::max(kMinSd, std::sqrt(std::max(var, 0.0)))};
       }
     if (it == iterations) break;
-    // E-step.
-    fit.loglik = 0;
+    // E-step, with 1/sd and log(sd) computed once per (group, class): the log was most of the cost.
+    for (size_t i = 0; i < inv_sd.size(); ++i) {
+      const LatentParams& p = fit.params[i / K][i % K];
+      inv_sd[i] = 1.0 / p.stddev;
+      norm[i] = std::log(p.stddev) + 0.5 * kLog2Pi;
+      mu[i] = p.mean;
+    }
+    for (uint32_t k = 0; k < K; ++k) log_weight[k] = std::log(fit.weights[k]);
+    double loglik = 0;
     for (size_t r = 0; r < R; ++r) {
-      for (uint32_t k = 0; k < K; ++k) {
-        double l = std::log(fit.weights[k]);
-        for (const auto& o : obs[r]) {
-          const LatentParams& p = fit.params[o.group][k];
-          double d = (o.z - p.mean) / p.stddev;
-          l -= 0.5 * (d * d + kLog2Pi) + std::log(p.stddev);
+      for (uint32_t k = 0; k < K; ++k) logw[k] = log_weight[k];
+      for (const auto& o : obs[r]) {
+        const size_t base = size_t{o.group} * K;
+        for (uint32_t k = 0; k < K; ++k) {
+          double d = (o.z - mu[base + k]) * inv_sd[base + k];
+          logw[k] -= 0.5 * d * d + norm[base + k];
         }
-        logw[k] = l;
       }
-      fit.loglik += softmax(logw);
+      loglik += softmax(logw);
       resp[r] = logw;
     }
+    // Converged: the remaining iterations would not move the fit.
+    bool converged = it > 0 && std::abs(loglik - fit.loglik) <= 1e-7 * std::abs(loglik);
+    fit.loglik = loglik;
+    if (converged) iterations = it + 1;
   }
   double wsum = std::accumulate(fit.weights.begin(), fit.weights.end(), 0.0);
   for (double& x : fit.weights) x /= wsum;
   return fit;
+}
+
+std::vector<size_t> spread_sample(size_t n, uint64_t max) {
+  std::vector<size_t> out;
+  if (max == 0 || n <= max) {
+    out.resize(n);
+    std::iota(out.begin(), out.end(), size_t{0});
+    return out;
+  }
+  for (uint64_t i = 0; i < max; ++i) out.push_back(static_cast<size_t>(i * n / max));
+  return out;
+}
+
+std::vector<std::vector<double>> structure_responsibilities(const StructureClassFit& fit,
+                                                            const std::vector<std::vector<ChoiceObservation>>& obs) {
+  const size_t S = fit.weights.size();
+  std::vector<std::vector<double>> out(obs.size(), std::vector<double>(S, 1.0));
+  if (S < 2) return out;
+  std::vector<double> logw(S);
+  for (size_t r = 0; r < obs.size(); ++r) {
+    for (size_t s = 0; s < S; ++s) {
+      double l = std::log(fit.weights[s]);
+      for (const auto& o : obs[r]) l += std::log(std::max(fit.probabilities[o.slot][s][o.option], 1e-300));
+      logw[s] = l;
+    }
+    softmax(logw);
+    out[r] = logw;
+  }
+  return out;
 }
 
 StructureClassFit fit_structure_classes(const std::vector<std::vector<ChoiceObservation>>& obs,
@@ -131,6 +171,7 @@ StructureClassFit fit_structure_classes(const std::vector<std::vector<ChoiceObse
     }
   }
   std::vector<std::vector<std::vector<double>>> counts(slots);
+  std::vector<std::vector<std::vector<double>>> logp(slots, std::vector<std::vector<double>>(S));
   std::vector<double> logw(S);
   for (uint32_t it = 0; it <= iterations; ++it) {
     // M-step: soft counts, smoothed toward the base probabilities.
@@ -152,17 +193,26 @@ StructureClassFit fit_structure_classes(const std::vector<std::vector<ChoiceObse
         for (size_t o = 0; o < p.size(); ++o) p[o] = (counts[q][s][o] + prior * base[q][o]) / (n + prior);
       }
     if (it == iterations) break;
-    // E-step.
-    fit.loglik = 0;
+    // E-step, from log-probability tables computed once per iteration.
+    for (size_t q = 0; q < slots; ++q)
+      for (uint32_t s = 0; s < S; ++s) {
+        auto& lp = logp[q][s];
+        lp.resize(fit.probabilities[q][s].size());
+        for (size_t o = 0; o < lp.size(); ++o) lp[o] = std::log(std::max(fit.probabilities[q][s][o], 1e-300));
+      }
+    double loglik = 0;
     for (size_t r = 0; r < R; ++r) {
       for (uint32_t s = 0; s < S; ++s) {
         double l = std::log(fit.weights[s]);
-        for (const auto& o : obs[r]) l += std::log(std::max(fit.probabilities[o.slot][s][o.option], 1e-300));
+        for (const auto& o : obs[r]) l += logp[o.slot][s][o.option];
         logw[s] = l;
       }
-      fit.loglik += softmax(logw);
+      loglik += softmax(logw);
       fit.responsibilities[r] = logw;
     }
+    bool converged = it > 0 && std::abs(loglik - fit.loglik) <= 1e-7 * std::abs(loglik);
+    fit.loglik = loglik;
+    if (converged) iterations = it + 1;
   }
   double wsum = std::accumulate(fit.weights.begin(), fit.weights.end(), 0.0);
   for (double& x : fit.weights) x /= wsum;

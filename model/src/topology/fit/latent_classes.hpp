@@ -46,4 +46,12 @@ StructureClassFit fit_structure_classes(const std::vector<std::vector<ChoiceObse
                                         const std::vector<std::vector<double>>& base, uint32_t classes,
                                         uint32_t iterations);
 
+// Class responsibilities of requests under a fitted structure model (one E-step), e.g. for requests
+// that were not in the EM sample.
+std::vector<std::vector<double>> structure_responsibilities(const StructureClassFit& fit,
+                                                            const std::vector<std::vector<ChoiceObservation>>& observations);
+
+// An even spread of at most `max` of `n` indices (all of them when n <= max).
+std::vector<size_t> spread_sample(size_t n, uint64_t max);
+
 }  // namespace palette::model::fit
