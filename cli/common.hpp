@@ -52,5 +52,6 @@ std::string human_us(double us);
 std::vector<Command> traces_commands();
 std::vector<Command> fit_commands();
 std::vector<Command> compare_commands();
+std::vector<Command> sim_commands();
 
 }  // namespace palette::cli

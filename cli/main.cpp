@@ -17,6 +17,7 @@ std::vector<Command> all_commands() {
   for (auto& c : traces_commands()) out.push_back(std::move(c));
   // PENDING fit_commands
   for (auto& c : compare_commands()) out.push_back(std::move(c));
+  for (auto& c : sim_commands()) out.push_back(std::move(c));
   return out;
 }
 

@@ -262,9 +262,9 @@ struct Resources::Impl {
       if (Transfer* o = links[t->links[k]].fast_owner) {
         ++o->gen;
         release_links(o);
-        start_transfer_in_simgrid(o, std::max(0.0, o->end - now) * o->rate);
+        start_transfer_in_simgrid(o, std::max(0.0, o->end - now) * o->rate, now);
       }
-    start_transfer_in_simgrid(t, t->bytes);
+    start_transfer_in_simgrid(t, t->bytes, now);
     return false;
   }
 
@@ -274,15 +274,20 @@ struct Resources::Impl {
     t->owns_links = false;
   }
 
-  void start_transfer_in_simgrid(Transfer* t, double bytes) {
+  void start_transfer_in_simgrid(Transfer* t, double bytes, double now) {
+    const auto whole = static_cast<uint64_t>(std::llround(bytes));
+    if (whole == 0) {  // nothing left to move (SimGrid would never start an empty transfer)
+      queue.push(now, t->done);
+      transfers.put(t);
+      return;
+    }
     for (uint32_t k = 0; k < t->nlinks; ++k) ++links[t->links[k]].in_simgrid;
     ++stats.transfers_in_simgrid;
     ++inflight;
-    t->comm = sg4::Comm::sendto_init(hosts[t->src].sg, hosts[t->dst].sg);
-    t->comm->set_payload_size(static_cast<uint64_t>(std::llround(bytes)));
-    t->comm->set_rate(t->rate);
+    t->comm = sg4::Comm::sendto_init();
+    t->comm->set_payload_size(whole)->set_rate(t->rate);
     t->comm->set_data(static_cast<SgUser*>(t));
-    t->comm->start();
+    t->comm->set_source(hosts[t->src].sg)->set_destination(hosts[t->dst].sg);  // both set: it starts
   }
 
   bool handle(const Event& e, double now, Continuation* out) {

@@ -1,0 +1,203 @@
+// palette sim: run a topology as a SimGrid simulation and write latencies, spans and a summary.
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "common.hpp"
+#include "palette/error.hpp"
+#include "palette/sim/replay.hpp"
+#include "palette/sim/simulation.hpp"
+#include "palette/topology/fit.hpp"
+#include "trace_options.hpp"
+
+namespace palette::cli {
+namespace {
+
+// "svc=N,svc=N" or a plain N for every service.
+std::map<std::string, uint32_t> parse_workers(const std::string& text, const model::Topology& t) {
+  std::map<std::string, uint32_t> out;
+  if (text.empty()) return out;
+  auto number = [&](const std::string& s) {
+    size_t end = 0;
+    long v = -1;
+    try {
+      v = std::stol(s, &end);
+    } catch (const std::exception&) {
+      end = 0;
+    }
+    if (end != s.size() || v < 0) throw Error(ErrorKind::bad_value, "expected a worker count >= 0, got \"" + s + "\"").at_key("--workers");
+    return static_cast<uint32_t>(v);
+  };
+  if (text.find('=') == std::string::npos) {
+    uint32_t n = number(text);
+    for (const auto& s : t.services) out[s.name] = n;
+    return out;
+  }
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) throw Error(ErrorKind::bad_value, "expected service=N, got \"" + item + "\"").at_key("--workers");
+    out[item.substr(0, eq)] = number(item.substr(eq + 1));
+  }
+  return out;
+}
+
+// A topology file, or trace files to fit one from (until then: traces only).
+model::Topology load_input(const std::vector<std::string>& inputs, const TraceInputOptions& in, Progress& bar) {
+  if (inputs.empty()) throw Error(ErrorKind::missing, "give a topology (or trace files to fit one from)").at_key("TOPOLOGY");
+  for (const auto& p : inputs) {
+    auto ext = std::filesystem::path(p).extension().string();
+    if (ext == ".yaml" || ext == ".yml")
+      throw Error(ErrorKind::unsupported, "reading topology.yaml is not in this build yet").at_file(p).with_hint("pass the trace files to fit in place");
+  }
+  TraceInputOptions o = in;
+  o.paths = inputs;
+  bar.update("fitting " + std::to_string(inputs.size()) + " trace input(s)");
+  auto set = ingest::load_traces(o.paths, o.to_ingest());
+  return model::fit_topology(set, {});
+}
+
+int sim(const Args& args) {
+  TraceInputOptions in;
+  std::vector<std::string> inputs;
+  std::string platform_file, placement = "round-robin", arrivals = "poisson", spans = "none", span_format = "jaeger";
+  std::string output, work = "cpu", workers, network, replay;
+  double rate = 0, duration = 0, warmup = -1, think = 0, cpu_fraction = 1;
+  uint64_t requests = 0, seed = 1;
+  uint32_t users = 0, cores = 0;
+  bool no_correction = false, no_fast_path = false, force = false;
+  po::options_description desc("palette sim");
+  desc.add_options()
+    ("platform", po::value(&platform_file), "platform YAML (default: one 4-core host per service, 10 Gbps / 25 us star; see configs/platforms/)")
+    ("placement", po::value(&placement)->default_value(placement), "round-robin, packed:K, svc=host,... or a YAML file of service: host")
+    ("rate", po::value(&rate), "requests per second (default: the traced rate the topology records)")
+    ("requests", po::value(&requests), "number of requests to send")
+    ("duration", po::value(&duration), "seconds of arrivals (instead of --requests)")
+    ("warmup", po::value(&warmup), "seconds at the start whose requests are simulated but not reported (default: min(1 s, 10% of the run))")
+    ("arrivals", po::value(&arrivals)->default_value(arrivals), "poisson, constant, replay (the traces' arrival times, scaled to --rate) or closed")
+    ("replay-traces", po::value(&replay), "traces whose arrival times --arrivals replay uses (default: the topology's source files)")
+    ("users", po::value(&users), "closed loop: number of users")
+    ("think-time", po::value(&think), "closed loop: mean think time in seconds (exponential)")
+    ("spans", po::value(&spans)->default_value(spans), "spans to write: all, none, or N (the first N reported requests)")
+    ("span-format", po::value(&span_format)->default_value(span_format), "jaeger or otlp")
+    ("seed", po::value(&seed)->default_value(seed), "random seed (same seed, same inputs: identical outputs)")
+    ("work", po::value(&work)->default_value(work), "local work as cpu (bursts that share the host's cores) or sleep (waits, no contention)")
+    ("cpu-fraction", po::value(&cpu_fraction)->default_value(cpu_fraction), "share of each local-work gap that is CPU work (the rest waits)")
+    ("cores", po::value(&cores), "cores of every host (overrides the platform)")
+    ("workers", po::value(&workers), "worker limit per service: N for all, or svc=N,svc=N (0 = unbounded)")
+    ("network", po::value(&network), "cm02 (bandwidth sharing) or constant (no sharing: faster, for big sweeps); overrides the platform")
+    ("no-correction", po::bool_switch(&no_correction), "turn live correction off (messages then add their time on top of the planned overhead)")
+    ("no-fast-path", po::bool_switch(&no_fast_path), "send every CPU burst and message through SimGrid (slower; the reference the fast path matches)")
+    ("output,o", po::value(&output), "results folder (required): latencies.csv, summary.json, timing.json, spans.json")
+    ("force", po::bool_switch(&force), "replace results already in the folder");
+  in.add_to(desc);
+  desc.add_options()("inputs", po::value(&inputs)->multitoken(), "topology");
+  po::positional_options_description pos;
+  pos.add("inputs", -1);
+  po::variables_map vm;
+  const std::string usage =
+      "palette sim TOPOLOGY [--platform P] [--placement ...] [--rate R] (--requests N | --duration T) [--arrivals ...]\n"
+      "                     [--spans all|none|N] [--seed S] -o DIR\n\n"
+      "Simulates the topology with SimGrid: services with worker limits on hosts whose cores they share, calls\n"
+      "as messages over the platform's links, local work as CPU bursts, the traced call overhead, and live\n"
+      "correction. TOPOLOGY is a topology.yaml, or trace files to fit one from. Writes DIR/latencies.csv\n"
+      "(request_id,root_api,start_us,latency_us,status), DIR/summary.json (quantiles, per-API quantiles,\n"
+      "utilisation per host), DIR/timing.json (wall time, requests and events per second) and DIR/spans.json.";
+  if (!parse_options(args, usage, desc, pos, vm)) return 0;
+  if (output.empty()) throw Error(ErrorKind::missing, "give a results folder").at_key("--output");
+  if (!force && std::filesystem::exists(output + "/latencies.csv"))
+    throw Error(ErrorKind::bad_value, "already holds results; not overwriting them").at_file(output).with_hint("pass --force to replace them");
+
+  Progress bar("sim");
+  model::Topology topology = load_input(inputs, in, bar);
+
+  sim::SimSetup setup;
+  if (!platform_file.empty()) setup.platform = sim::load_platform_file(platform_file);
+  if (cores > 0)
+    for (auto& h : setup.platform.hosts) h.cores = cores;
+  if (vm.count("network")) {
+    if (network == "cm02") setup.platform.network = sim::NetworkModel::cm02;
+    else if (network == "constant") setup.platform.network = sim::NetworkModel::constant;
+    else throw Error(ErrorKind::bad_value, "expected cm02 or constant, got \"" + network + "\"").at_key("--network");
+  }
+  setup.placement = sim::parse_placement(placement);
+
+  model::WorkloadSpec& w = setup.workload;
+  w.arrivals = model::parse_arrival_process(arrivals);
+  w.rate_per_s = vm.count("rate") ? rate : topology.arrival_rate_per_s;
+  w.requests = requests;
+  w.duration_s = duration;
+  w.users = users;
+  w.think_time_s = think;
+  w.seed = seed;
+  if (w.arrivals == model::ArrivalProcess::replay) {
+    std::vector<std::string> paths = replay.empty() ? topology.source.files : std::vector<std::string>{replay};
+    if (paths.empty()) throw Error(ErrorKind::missing, "the topology names no trace files to replay").at_key("--replay-traces");
+    w.recorded = sim::recorded_arrivals_from_traces(paths, topology, in.to_ingest());
+    w.replay_speed = sim::replay_speed_for_rate(w.recorded, w.rate_per_s);
+  }
+  if (!(w.rate_per_s > 0) && (w.arrivals == model::ArrivalProcess::poisson || w.arrivals == model::ArrivalProcess::constant))
+    throw Error(ErrorKind::missing, "the topology records no arrival rate").at_key("--rate").with_hint("give --rate");
+  if (warmup >= 0) {
+    w.warmup_s = warmup;
+  } else {
+    double run_s = duration > 0 ? duration : (w.rate_per_s > 0 ? static_cast<double>(requests) / w.rate_per_s : 0);
+    w.warmup_s = std::min(1.0, 0.1 * run_s);
+  }
+
+  sim::SimOptions& o = setup.options;
+  o.seed = seed;
+  if (work == "cpu") o.work = sim::WorkMode::cpu;
+  else if (work == "sleep") o.work = sim::WorkMode::sleep;
+  else throw Error(ErrorKind::bad_value, "expected cpu or sleep, got \"" + work + "\"").at_key("--work");
+  o.cpu_fraction = cpu_fraction;
+  o.correction = !no_correction;
+  o.fast_path = !no_fast_path;
+  o.workers = parse_workers(workers, topology);
+  if (spans == "all") o.spans = -1;
+  else if (spans == "none") o.spans = 0;
+  else {
+    size_t end = 0;
+    long n = -1;
+    try {
+      n = std::stol(spans, &end);
+    } catch (const std::exception&) {
+      end = 0;
+    }
+    if (end != spans.size() || n < 0) throw Error(ErrorKind::bad_value, "expected all, none or a count, got \"" + spans + "\"").at_key("--spans");
+    o.spans = n;
+  }
+  o.span_format = span_format;
+  o.output_dir = output;
+
+  auto result = sim::simulate(topology, setup, [&](const sim::SimProgress& p) {
+    std::ostringstream text;
+    text << p.completed << " requests done";
+    if (p.expected > 0) text << " of " << p.expected;
+    text << ", " << human_us(p.sim_time_s * 1e6) << " simulated";
+    bar.update(text.str(), p.expected > 0 ? static_cast<double>(p.completed) / static_cast<double>(p.expected) : -1);
+  });
+  bar.done();
+  const sim::SimStats& s = result.stats;
+  std::cout << "requests       " << s.requests << " reported (" << s.warmup_requests << " warm-up)\n";
+  std::cout << "latency        p50 " << human_us(s.p50_us) << ", p90 " << human_us(s.p90_us) << ", p99 " << human_us(s.p99_us)
+            << ", p99.9 " << human_us(s.p999_us) << ", mean " << human_us(s.mean_latency_us) << "\n";
+  std::cout << "simulated      " << human_us(s.sim_time_s * 1e6) << " in " << human_us(s.wall_s * 1e6) << " ("
+            << std::lround(static_cast<double>(s.requests + s.warmup_requests) / std::max(s.wall_s, 1e-9)) << " requests/s, "
+            << std::lround(static_cast<double>(s.events) / std::max(s.wall_s, 1e-9)) << " events/s)\n";
+  std::cout << "hosts          ";
+  for (size_t h = 0; h < s.hosts.size(); ++h)
+    std::cout << (h ? ", " : "") << s.hosts[h].name << " " << std::lround(s.hosts[h].utilisation * 100) << "%";
+  std::cout << "\nwrote          " << output << "/\n";
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> sim_commands() {
+  return {{"sim", "simulate a topology with SimGrid: latencies, spans, utilisation", sim}};
+}
+
+}  // namespace palette::cli
