@@ -64,7 +64,7 @@ int sim(const Args& args) {
   std::vector<std::string> inputs;
   std::string platform_file, placement = "round-robin", arrivals = "poisson", spans = "none", span_format = "jaeger";
   std::string output, work = "cpu", workers, network, replay;
-  double rate = 0, duration = 0, warmup = -1, think = 0, cpu_fraction = 1;
+  double rate = 0, duration = 0, warmup = -1, think = 0, cpu_fraction = 1, overhead_cpu_fraction = 0;
   uint64_t requests = 0, seed = 1;
   uint32_t users = 0, cores = 0;
   bool no_correction = false, no_fast_path = false, force = false;
@@ -85,6 +85,7 @@ int sim(const Args& args) {
     ("seed", po::value(&seed)->default_value(seed), "random seed (same seed, same inputs: identical outputs)")
     ("work", po::value(&work)->default_value(work), "local work as cpu (bursts that share the host's cores) or sleep (waits, no contention)")
     ("cpu-fraction", po::value(&cpu_fraction)->default_value(cpu_fraction), "share of each local-work gap that is CPU work (the rest waits)")
+    ("overhead-cpu-fraction", po::value(&overhead_cpu_fraction)->default_value(overhead_cpu_fraction), "share of each call's overhead that is CPU work on the sending host (the rest waits)")
     ("cores", po::value(&cores), "cores of every host (overrides the platform)")
     ("workers", po::value(&workers), "worker limit per service: N for all, or svc=N,svc=N (0 = unbounded)")
     ("network", po::value(&network), "cm02 (bandwidth sharing) or constant (no sharing: faster, for big sweeps); overrides the platform")
@@ -153,6 +154,7 @@ int sim(const Args& args) {
   else if (work == "sleep") o.work = sim::WorkMode::sleep;
   else throw Error(ErrorKind::bad_value, "expected cpu or sleep, got \"" + work + "\"").at_key("--work");
   o.cpu_fraction = cpu_fraction;
+  o.overhead_cpu_fraction = overhead_cpu_fraction;
   o.correction = !no_correction;
   o.fast_path = !no_fast_path;
   o.workers = parse_workers(workers, topology);

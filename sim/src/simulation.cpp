@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "engine/simulator.hpp"
@@ -94,6 +95,7 @@ void describe_run(model::RunResults& results, const SimSetup& setup, const SimSt
   for (const HostUsage& h : st.hosts) results.set_host_utilisation(h.name, h.utilisation);
   results.set_extra("rate_per_s", setup.workload.rate_per_s);
   results.set_extra("cpu_fraction", o.cpu_fraction);
+  results.set_extra("overhead_cpu_fraction", o.overhead_cpu_fraction);
   results.set_extra("sim_time_s", st.sim_time_s);
   results.set_extra("events", static_cast<double>(st.events));
   results.set_extra("visits", static_cast<double>(st.visits));
@@ -130,8 +132,12 @@ SimResult run_here(const model::Topology& topology, const SimSetup& setup, const
                    const std::vector<uint32_t>& host_of, const SimProgressFn& progress) {
   const SimOptions& o = setup.options;
   const bool files = !o.output_dir.empty();
-  model::RunResults results("sim", topology);
-  if (files) results.stream_to(o.output_dir);
+  // Without files nothing keeps the rows: memory stays flat in the number of requests either way.
+  std::optional<model::RunResults> results;
+  if (files) {
+    results.emplace("sim", topology);
+    results->stream_to(o.output_dir);
+  }
 
   Catalog catalog;
   std::ofstream span_file;
@@ -148,7 +154,7 @@ SimResult run_here(const model::Topology& topology, const SimSetup& setup, const
     sinks.spans = writer.get();
   }
   SimResult out;
-  sinks.results = &results;
+  sinks.results = results ? &*results : nullptr;
   sinks.keep = o.keep_requests ? &out.requests : nullptr;
   sinks.progress = progress;
   {
@@ -160,8 +166,8 @@ SimResult run_here(const model::Topology& topology, const SimSetup& setup, const
     if (!span_file.flush()) throw Error(ErrorKind::io, "write failed").at_file(o.output_dir + "/spans.json");
   }
   if (files) {
-    describe_run(results, setup, out.stats);
-    results.write(o.output_dir);
+    describe_run(*results, setup, out.stats);
+    results->write(o.output_dir);
     write_timing(o.output_dir, out.stats);
   }
   return out;
@@ -180,6 +186,8 @@ SimResult simulate(const model::Topology& topology, const SimSetup& setup, const
     if (topology.find_service(name) == UINT32_MAX)
       throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("workers." + name);
   if (!(o.cpu_fraction >= 0 && o.cpu_fraction <= 1)) throw Error(ErrorKind::bad_value, "must be in [0, 1]").at_key("cpu_fraction");
+  if (!(o.overhead_cpu_fraction >= 0 && o.overhead_cpu_fraction <= 1))
+    throw Error(ErrorKind::bad_value, "must be in [0, 1]").at_key("overhead_cpu_fraction");
   if (o.span_format != "jaeger" && o.span_format != "otlp")
     throw Error(ErrorKind::bad_value, "unknown span format \"" + o.span_format + "\"").at_key("spans.format").with_hint("jaeger or otlp");
   if (!o.output_dir.empty()) {

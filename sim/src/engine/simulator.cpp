@@ -26,6 +26,8 @@ enum Kind : uint32_t {
   kGapDone,                     // obj: Visit, arg: gap
   kCpuPartDone,                 // obj: Visit, arg: gap — the CPU share of the gap is done; its wait follows
   kCallReturned,                // obj: Visit — the caller has the response
+  kRequestCpuDone,              // obj: Visit — the CPU share of the caller-side call overhead is done
+  kResponseCpuDone,             // obj: Visit — the CPU share of the callee-side call overhead is done
 };
 
 struct RequestState;
@@ -40,6 +42,8 @@ struct Visit {
   model::CallContext context;
   bool awaited = true;
   double call_overhead_s = 0;  // planned; half before the request message, half before the response
+  double overhead_done_s = 0;  // how long those halves took (longer than planned when their CPU share waits for a core)
+  double phase_start = 0, phase_wait_s = 0;
   double request_bytes = 0, response_bytes = 0;
   model::InvocationPlan plan;
   uint32_t step = 0, pending = 0;  // current step; awaited calls not back yet
@@ -103,8 +107,6 @@ struct Simulator::Impl {
       if (i == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("workers." + name);
       services[i].workers = w;
     }
-    if (!(opts.cpu_fraction >= 0 && opts.cpu_fraction <= 1))
-      throw Error(ErrorKind::bad_value, "must be in [0, 1]").at_key("cpu_fraction");
   }
 
   // ---- arrivals and requests ----
@@ -190,6 +192,7 @@ struct Simulator::Impl {
     v->context = ctx;
     v->awaited = true;
     v->call_overhead_s = 0;
+    v->overhead_done_s = 0;
     v->request_bytes = v->response_bytes = 0;
     v->refs = 1;
     v->arrive = now;
@@ -298,7 +301,33 @@ struct Simulator::Impl {
       rec.request_bytes = c.request_bytes;
       rec.response_bytes = c.response_bytes;
     }
-    resources.send(p->host, ch->host, now, ch->call_overhead_s / 2, ch->request_bytes, Continuation{kCallArrived, 0, ch});
+    send_message(ch, true);
+  }
+
+  // One of a call's two messages, after its half of the call overhead: the CPU share of that half on
+  // the sending host, the rest as a wait folded into the message's delay.
+  void send_message(Visit* v, bool request) {
+    const double half = v->call_overhead_s / 2;
+    const double cpu = opts.work == WorkMode::cpu ? half * opts.overhead_cpu_fraction : 0.0;
+    const uint32_t from = request ? v->parent->host : v->host;
+    if (cpu > 0) {
+      v->phase_start = now;
+      v->phase_wait_s = half - cpu;
+      resources.compute(from, now, cpu, Continuation{request ? kRequestCpuDone : kResponseCpuDone, 0, v});
+      return;
+    }
+    v->overhead_done_s += half;
+    message_after(v, request, half);
+  }
+
+  void message_after(Visit* v, bool request, double delay) {
+    if (request) resources.send(v->parent->host, v->host, now, delay, v->request_bytes, Continuation{kCallArrived, 0, v});
+    else resources.send(v->host, v->parent->host, now, delay, v->response_bytes, Continuation{kCallReturned, 0, v});
+  }
+
+  void overhead_cpu_done(Visit* v, bool request) {
+    v->overhead_done_s += now - v->phase_start + v->phase_wait_s;
+    message_after(v, request, v->phase_wait_s);
   }
 
   void step_done(Visit* v) {
@@ -326,7 +355,7 @@ struct Simulator::Impl {
     if (!v->request->warmup && sinks.results) sinks.results->add_invocation(v->api, (now - v->arrive) * 1e6);
     if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].finish_s = now;
     if (v->parent) {
-      resources.send(v->host, v->parent->host, now, v->call_overhead_s / 2, v->response_bytes, Continuation{kCallReturned, 0, v});
+      send_message(v, false);
     } else {
       request_done(v);
       unref(v);
@@ -337,8 +366,10 @@ struct Simulator::Impl {
     Visit* p = v->parent;
     if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].call_end_s = now;
     if (v->awaited) {
-      // An awaited call holds its caller in this step, so the caller is still there.
-      p->expected_us[v->parent_call] = (v->finish - v->arrive) * 1e6 + v->call_overhead_s * 1e6;
+      // An awaited call holds its caller in this step, so the caller is still there. Expected: the
+      // callee's own time and the overhead as it ran (its CPU share may have waited for a core:
+      // contention, not to be absorbed); the rest of the call's time is the messages'.
+      p->expected_us[v->parent_call] = (v->finish - v->arrive + v->overhead_done_s) * 1e6;
       if (--p->pending == 0) step_done(p);
     }
     unref(v);
@@ -353,6 +384,8 @@ struct Simulator::Impl {
       case kGapDone: gap_done(v, c.arg); break;
       case kCpuPartDone: queue.push(now + v->gap_wait_s, Continuation{kGapDone, c.arg, v}); break;
       case kCallReturned: returned(v); break;
+      case kRequestCpuDone: overhead_cpu_done(v, true); break;
+      case kResponseCpuDone: overhead_cpu_done(v, false); break;
       default: throw Error(ErrorKind::internal, "unknown simulation event " + std::to_string(c.kind));
     }
   }

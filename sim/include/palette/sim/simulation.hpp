@@ -39,6 +39,11 @@ struct SimOptions {
   uint64_t seed = 1;                   // the Sampler's seed (workload.seed drives arrivals)
   WorkMode work = WorkMode::cpu;       // sleep: local work waits without taking a core (no CPU contention)
   double cpu_fraction = 1.0;           // share of each local-work gap that is CPU work; the rest is a wait
+  // Share of each call's planned overhead that is CPU work (serialisation, client library) on the
+  // sending host — half at the caller before the request, half at the callee before the response;
+  // the rest is a wait. 0: the overhead takes no core (as the traced network and client stack did
+  // not run on the simulated hosts). Calibration may raise it: then overhead grows with contention.
+  double overhead_cpu_fraction = 0.0;
   bool correction = true;              // live correction of local work (see above)
   bool fast_path = true;               // closed-form uncontended resource uses (exact); off: all through SimGrid
   std::map<std::string, uint32_t> workers;  // per-service worker limits, over the topology's (0 = unbounded)
