@@ -67,7 +67,7 @@ int sim(const Args& args) {
   double rate = 0, duration = 0, warmup = -1, think = 0, cpu_fraction = 1, overhead_cpu_fraction = 0;
   uint64_t requests = 0, seed = 1;
   uint32_t users = 0, cores = 0;
-  bool no_correction = false, no_fast_path = false, force = false;
+  bool no_correction = false, no_fast_path = false, force = false, allow_overload = false;
   po::options_description desc("palette sim");
   desc.add_options()
     ("platform", po::value(&platform_file), "platform YAML (default: one 4-core host per service, 10 Gbps / 25 us star; see configs/platforms/)")
@@ -91,6 +91,7 @@ int sim(const Args& args) {
     ("network", po::value(&network), "cm02 (bandwidth sharing) or constant (no sharing: faster, for big sweeps); overrides the platform")
     ("no-correction", po::bool_switch(&no_correction), "turn live correction off (messages then add their time on top of the planned overhead)")
     ("no-fast-path", po::bool_switch(&no_fast_path), "send every CPU burst and message through SimGrid (slower; the reference the fast path matches)")
+    ("allow-overload", po::bool_switch(&allow_overload), "run even when a host or service cannot keep up with the rate (queues grow without end)")
     ("output,o", po::value(&output), "results folder (required): latencies.csv, summary.json, timing.json, spans.json")
     ("force", po::bool_switch(&force), "replace results already in the folder");
   in.add_to(desc);
@@ -157,6 +158,7 @@ int sim(const Args& args) {
   o.overhead_cpu_fraction = overhead_cpu_fraction;
   o.correction = !no_correction;
   o.fast_path = !no_fast_path;
+  o.allow_overload = allow_overload;
   o.workers = parse_workers(workers, topology);
   if (spans == "all") o.spans = -1;
   else if (spans == "none") o.spans = 0;

@@ -1,5 +1,6 @@
 #include "palette/sim/simulation.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "engine/simulator.hpp"
 #include "isolation.hpp"
+#include "palette/sim/capacity.hpp"
 #include "palette/error.hpp"
 #include "palette/json_writer.hpp"
 
@@ -91,6 +93,7 @@ void describe_run(model::RunResults& results, const SimSetup& setup, const SimSt
   results.set_info("work", to_string(o.work));
   results.set_info("correction", o.correction ? "on" : "off");
   results.set_info("fast_path", o.fast_path ? "on" : "off");
+  results.set_info("allow_overload", o.allow_overload ? "yes" : "no");
   results.set_info("placement", describe_placement(setup.placement));
   for (const HostUsage& h : st.hosts) results.set_host_utilisation(h.name, h.utilisation);
   results.set_extra("rate_per_s", setup.workload.rate_per_s);
@@ -190,6 +193,17 @@ SimResult simulate(const model::Topology& topology, const SimSetup& setup, const
     throw Error(ErrorKind::bad_value, "must be in [0, 1]").at_key("overhead_cpu_fraction");
   if (o.span_format != "jaeger" && o.span_format != "otlp")
     throw Error(ErrorKind::bad_value, "unknown span format \"" + o.span_format + "\"").at_key("spans.format").with_hint("jaeger or otlp");
+  if (!o.allow_overload) {
+    const LoadEstimate load = estimate_load(topology, setup);
+    if (load.max_utilisation >= 1) {
+      std::ostringstream what;
+      what << load.bottleneck << " would be " << std::lround(load.max_utilisation * 100) << "% busy at " << load.rate_per_s
+           << " requests/s: its queue would grow without end";
+      throw Error(ErrorKind::bad_value, what.str())
+          .at_key("workload.rate")
+          .with_hint("add cores or hosts, spread the services (placement), raise worker limits, lower the rate, or allow overload");
+    }
+  }
   if (!o.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.output_dir, ec);

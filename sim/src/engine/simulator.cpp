@@ -123,6 +123,11 @@ struct Simulator::Impl {
     if (setup.workload.arrivals != model::ArrivalProcess::closed)
       if (auto next = schedule.next()) push_arrival(*next);
     ++issued;
+    if (issued - completed > opts.max_in_flight)
+      throw Error(ErrorKind::bad_value, "more than " + std::to_string(opts.max_in_flight) + " requests in flight at " +
+                                            std::to_string(now) + " s of simulated time: the system is overloaded")
+          .at_key("max_in_flight")
+          .with_hint("lower the rate or add capacity");
     RequestState* r = requests.get();
     r->id = a.request_id;
     r->root = a.draw.root;
@@ -215,7 +220,6 @@ struct Simulator::Impl {
 
   void admit(Visit* v) {
     v->arrive = now;
-    if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].arrive_s = now;
     ServiceState& s = services[v->service];
     if (s.workers == 0 || s.busy < s.workers) {
       ++s.busy;
@@ -229,6 +233,9 @@ struct Simulator::Impl {
 
   void begin(Visit* v) {
     v->begin = now;
+    // A server span starts when a worker takes the call, as instrumented servers record it; the
+    // wait before shows on the caller's side. The root's span is the request as its client saw it.
+    if (v->span >= 0 && v->parent) v->request->spans[static_cast<size_t>(v->span)].arrive_s = now;
     queue_wait_us += (now - v->arrive) * 1e6;
     v->plan = sampler.plan(v->api, v->context);
     v->step = 0;

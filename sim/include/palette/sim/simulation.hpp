@@ -52,6 +52,10 @@ struct SimOptions {
   std::string output_dir;              // "" = no files
   bool keep_requests = false;          // return every reported request in SimResult::requests
   bool isolate = true;                 // run in a child process
+  // An open-loop rate that needs more than a host's cores or a service's workers (estimate_load in
+  // capacity.hpp) is refused: its queues, and the simulation's cost, would grow without end.
+  bool allow_overload = false;
+  uint64_t max_in_flight = 200000;     // requests in flight at once before the run stops with an error
   double progress_interval_s = 0.25;   // wall seconds between progress reports
 };
 
