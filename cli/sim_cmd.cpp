@@ -1,11 +1,13 @@
 // palette sim: run a topology as a SimGrid simulation and write latencies, spans and a summary.
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "common.hpp"
 #include "palette/error.hpp"
+#include "palette/sim/capacity.hpp"
 #include "palette/sim/replay.hpp"
 #include "palette/sim/simulation.hpp"
 #include "palette/topology/fit.hpp"
@@ -59,19 +61,85 @@ model::Topology load_input(const std::vector<std::string>& inputs, const TraceIn
   return model::fit_topology(set, {});
 }
 
+// What every sim command shares: where services run and how their work uses the hosts.
+struct DeploymentOptions {
+  std::string platform_file, placement = "round-robin", work = "cpu", workers, network;
+  double cpu_fraction = 1, overhead_cpu_fraction = 0;
+  uint32_t cores = 0;
+  uint64_t seed = 1;
+
+  void add_to(po::options_description& desc) {
+    desc.add_options()
+      ("platform", po::value(&platform_file), "platform YAML (default: one 4-core host per service, 10 Gbps / 25 us star; see configs/platforms/)")
+      ("placement", po::value(&placement)->default_value(placement), "round-robin, packed:K, svc=host,... or a YAML file of service: host")
+      ("cores", po::value(&cores), "cores of every host (overrides the platform)")
+      ("network", po::value(&network), "cm02 (bandwidth sharing) or constant (no sharing: faster, for big sweeps); overrides the platform")
+      ("workers", po::value(&workers), "worker limit per service: N for all, or svc=N,svc=N (0 = unbounded)")
+      ("work", po::value(&work)->default_value(work), "local work as cpu (bursts that share the host's cores) or sleep (waits, no contention)")
+      ("cpu-fraction", po::value(&cpu_fraction)->default_value(cpu_fraction), "share of each local-work gap that is CPU work (the rest waits)")
+      ("overhead-cpu-fraction", po::value(&overhead_cpu_fraction)->default_value(overhead_cpu_fraction),
+       "share of each call's overhead that is CPU work on the sending host (the rest waits)")
+      ("seed", po::value(&seed)->default_value(seed), "random seed (same seed, same inputs: identical outputs)");
+  }
+
+  void apply(const model::Topology& topology, sim::SimSetup& setup) const {
+    if (!platform_file.empty()) setup.platform = sim::load_platform_file(platform_file);
+    if (cores > 0)
+      for (auto& h : setup.platform.hosts) h.cores = cores;
+    if (network == "cm02") setup.platform.network = sim::NetworkModel::cm02;
+    else if (network == "constant") setup.platform.network = sim::NetworkModel::constant;
+    else if (!network.empty()) throw Error(ErrorKind::bad_value, "expected cm02 or constant, got \"" + network + "\"").at_key("--network");
+    setup.placement = sim::parse_placement(placement);
+    sim::SimOptions& o = setup.options;
+    o.seed = seed;
+    setup.workload.seed = seed;
+    if (work == "cpu") o.work = sim::WorkMode::cpu;
+    else if (work == "sleep") o.work = sim::WorkMode::sleep;
+    else throw Error(ErrorKind::bad_value, "expected cpu or sleep, got \"" + work + "\"").at_key("--work");
+    o.cpu_fraction = cpu_fraction;
+    o.overhead_cpu_fraction = overhead_cpu_fraction;
+    o.workers = parse_workers(workers, topology);
+  }
+};
+
+int64_t parse_spans(const std::string& spans) {
+  if (spans == "all") return -1;
+  if (spans == "none") return 0;
+  size_t end = 0;
+  long n = -1;
+  try {
+    n = std::stol(spans, &end);
+  } catch (const std::exception&) {
+    end = 0;
+  }
+  if (end != spans.size() || n < 0) throw Error(ErrorKind::bad_value, "expected all, none or a count, got \"" + spans + "\"").at_key("--spans");
+  return n;
+}
+
+void print_stats(const sim::SimStats& s) {
+  std::cout << "requests       " << s.requests << " reported (" << s.warmup_requests << " warm-up)\n";
+  std::cout << "latency        p50 " << human_us(s.p50_us) << ", p90 " << human_us(s.p90_us) << ", p99 " << human_us(s.p99_us)
+            << ", p99.9 " << human_us(s.p999_us) << ", mean " << human_us(s.mean_latency_us) << "\n";
+  std::cout << "simulated      " << human_us(s.sim_time_s * 1e6) << " in " << human_us(s.wall_s * 1e6) << " ("
+            << std::lround(static_cast<double>(s.requests + s.warmup_requests) / std::max(s.wall_s, 1e-9)) << " requests/s, "
+            << std::lround(static_cast<double>(s.events) / std::max(s.wall_s, 1e-9)) << " events/s)\n";
+  std::cout << "hosts          ";
+  for (size_t h = 0; h < s.hosts.size(); ++h)
+    std::cout << (h ? ", " : "") << s.hosts[h].name << " " << std::lround(s.hosts[h].utilisation * 100) << "%";
+  std::cout << "\n";
+}
+
 int sim(const Args& args) {
   TraceInputOptions in;
+  DeploymentOptions dep;
   std::vector<std::string> inputs;
-  std::string platform_file, placement = "round-robin", arrivals = "poisson", spans = "none", span_format = "jaeger";
-  std::string output, work = "cpu", workers, network, replay;
-  double rate = 0, duration = 0, warmup = -1, think = 0, cpu_fraction = 1, overhead_cpu_fraction = 0;
-  uint64_t requests = 0, seed = 1;
-  uint32_t users = 0, cores = 0;
+  std::string arrivals = "poisson", spans = "none", span_format = "jaeger", output, replay;
+  double rate = 0, duration = 0, warmup = -1, think = 0;
+  uint64_t requests = 0;
+  uint32_t users = 0;
   bool no_correction = false, no_fast_path = false, force = false, allow_overload = false;
   po::options_description desc("palette sim");
   desc.add_options()
-    ("platform", po::value(&platform_file), "platform YAML (default: one 4-core host per service, 10 Gbps / 25 us star; see configs/platforms/)")
-    ("placement", po::value(&placement)->default_value(placement), "round-robin, packed:K, svc=host,... or a YAML file of service: host")
     ("rate", po::value(&rate), "requests per second (default: the traced rate the topology records)")
     ("requests", po::value(&requests), "number of requests to send")
     ("duration", po::value(&duration), "seconds of arrivals (instead of --requests)")
@@ -81,14 +149,9 @@ int sim(const Args& args) {
     ("users", po::value(&users), "closed loop: number of users")
     ("think-time", po::value(&think), "closed loop: mean think time in seconds (exponential)")
     ("spans", po::value(&spans)->default_value(spans), "spans to write: all, none, or N (the first N reported requests)")
-    ("span-format", po::value(&span_format)->default_value(span_format), "jaeger or otlp")
-    ("seed", po::value(&seed)->default_value(seed), "random seed (same seed, same inputs: identical outputs)")
-    ("work", po::value(&work)->default_value(work), "local work as cpu (bursts that share the host's cores) or sleep (waits, no contention)")
-    ("cpu-fraction", po::value(&cpu_fraction)->default_value(cpu_fraction), "share of each local-work gap that is CPU work (the rest waits)")
-    ("overhead-cpu-fraction", po::value(&overhead_cpu_fraction)->default_value(overhead_cpu_fraction), "share of each call's overhead that is CPU work on the sending host (the rest waits)")
-    ("cores", po::value(&cores), "cores of every host (overrides the platform)")
-    ("workers", po::value(&workers), "worker limit per service: N for all, or svc=N,svc=N (0 = unbounded)")
-    ("network", po::value(&network), "cm02 (bandwidth sharing) or constant (no sharing: faster, for big sweeps); overrides the platform")
+    ("span-format", po::value(&span_format)->default_value(span_format), "jaeger or otlp");
+  dep.add_to(desc);
+  desc.add_options()
     ("no-correction", po::bool_switch(&no_correction), "turn live correction off (messages then add their time on top of the planned overhead)")
     ("no-fast-path", po::bool_switch(&no_fast_path), "send every CPU burst and message through SimGrid (slower; the reference the fast path matches)")
     ("allow-overload", po::bool_switch(&allow_overload), "run even when a host or service cannot keep up with the rate (queues grow without end)")
@@ -114,17 +177,8 @@ int sim(const Args& args) {
 
   Progress bar("sim");
   model::Topology topology = load_input(inputs, in, bar);
-
   sim::SimSetup setup;
-  if (!platform_file.empty()) setup.platform = sim::load_platform_file(platform_file);
-  if (cores > 0)
-    for (auto& h : setup.platform.hosts) h.cores = cores;
-  if (vm.count("network")) {
-    if (network == "cm02") setup.platform.network = sim::NetworkModel::cm02;
-    else if (network == "constant") setup.platform.network = sim::NetworkModel::constant;
-    else throw Error(ErrorKind::bad_value, "expected cm02 or constant, got \"" + network + "\"").at_key("--network");
-  }
-  setup.placement = sim::parse_placement(placement);
+  dep.apply(topology, setup);
 
   model::WorkloadSpec& w = setup.workload;
   w.arrivals = model::parse_arrival_process(arrivals);
@@ -133,7 +187,6 @@ int sim(const Args& args) {
   w.duration_s = duration;
   w.users = users;
   w.think_time_s = think;
-  w.seed = seed;
   if (w.arrivals == model::ArrivalProcess::replay) {
     std::vector<std::string> paths = replay.empty() ? topology.source.files : std::vector<std::string>{replay};
     if (paths.empty()) throw Error(ErrorKind::missing, "the topology names no trace files to replay").at_key("--replay-traces");
@@ -150,29 +203,10 @@ int sim(const Args& args) {
   }
 
   sim::SimOptions& o = setup.options;
-  o.seed = seed;
-  if (work == "cpu") o.work = sim::WorkMode::cpu;
-  else if (work == "sleep") o.work = sim::WorkMode::sleep;
-  else throw Error(ErrorKind::bad_value, "expected cpu or sleep, got \"" + work + "\"").at_key("--work");
-  o.cpu_fraction = cpu_fraction;
-  o.overhead_cpu_fraction = overhead_cpu_fraction;
   o.correction = !no_correction;
   o.fast_path = !no_fast_path;
   o.allow_overload = allow_overload;
-  o.workers = parse_workers(workers, topology);
-  if (spans == "all") o.spans = -1;
-  else if (spans == "none") o.spans = 0;
-  else {
-    size_t end = 0;
-    long n = -1;
-    try {
-      n = std::stol(spans, &end);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end != spans.size() || n < 0) throw Error(ErrorKind::bad_value, "expected all, none or a count, got \"" + spans + "\"").at_key("--spans");
-    o.spans = n;
-  }
+  o.spans = parse_spans(spans);
   o.span_format = span_format;
   o.output_dir = output;
 
@@ -184,24 +218,112 @@ int sim(const Args& args) {
     bar.update(text.str(), p.expected > 0 ? static_cast<double>(p.completed) / static_cast<double>(p.expected) : -1);
   });
   bar.done();
-  const sim::SimStats& s = result.stats;
-  std::cout << "requests       " << s.requests << " reported (" << s.warmup_requests << " warm-up)\n";
-  std::cout << "latency        p50 " << human_us(s.p50_us) << ", p90 " << human_us(s.p90_us) << ", p99 " << human_us(s.p99_us)
-            << ", p99.9 " << human_us(s.p999_us) << ", mean " << human_us(s.mean_latency_us) << "\n";
-  std::cout << "simulated      " << human_us(s.sim_time_s * 1e6) << " in " << human_us(s.wall_s * 1e6) << " ("
-            << std::lround(static_cast<double>(s.requests + s.warmup_requests) / std::max(s.wall_s, 1e-9)) << " requests/s, "
-            << std::lround(static_cast<double>(s.events) / std::max(s.wall_s, 1e-9)) << " events/s)\n";
-  std::cout << "hosts          ";
-  for (size_t h = 0; h < s.hosts.size(); ++h)
-    std::cout << (h ? ", " : "") << s.hosts[h].name << " " << std::lround(s.hosts[h].utilisation * 100) << "%";
-  std::cout << "\nwrote          " << output << "/\n";
+  print_stats(result.stats);
+  std::cout << "wrote          " << output << "/\n";
+  return 0;
+}
+
+int calibrate(const Args& args) {
+  TraceInputOptions in;
+  DeploymentOptions dep;
+  std::vector<std::string> inputs, against;
+  double rate = 0;
+  sim::CalibrationOptions co;
+  po::options_description desc("palette sim calibrate");
+  desc.add_options()
+    ("against", po::value(&against)->multitoken(), "traces of the same system at a second load level (required)")
+    ("rate", po::value(&rate), "that level's request rate (default: the rate its traces record)")
+    ("trial-requests", po::value(&co.requests)->default_value(co.requests), "requests per trial simulation");
+  dep.add_to(desc);
+  in.add_to(desc);
+  desc.add_options()("inputs", po::value(&inputs)->multitoken(), "topology");
+  po::positional_options_description pos;
+  pos.add("inputs", -1);
+  po::variables_map vm;
+  const std::string usage =
+      "palette sim calibrate TOPOLOGY --against TRACES [--rate R] [--platform P] [--placement ...] [--cores N]\n\n"
+      "A topology fitted at one load knows the work, not the capacity of the deployment that ran it. This finds\n"
+      "the share of local work and call overhead that is CPU work on the given platform and placement (the rest\n"
+      "waits without a core) so that simulating at the second level's rate reproduces its latencies (least KS),\n"
+      "and prints the options that use it.";
+  if (!parse_options(args, usage, desc, pos, vm)) return 0;
+  if (against.empty()) throw Error(ErrorKind::missing, "give the traces of a second load level").at_key("--against");
+  Progress bar("calibrate");
+  model::Topology topology = load_input(inputs, in, bar);
+  sim::SimSetup setup;
+  dep.apply(topology, setup);
+  TraceInputOptions second = in;
+  second.paths = against;
+  auto traces = ingest::load_traces(second.paths, second.to_ingest());
+  std::vector<double> target;
+  for (const auto& t : traces.traces)
+    if (!t.nodes.empty() && t.root().has_timing()) target.push_back(static_cast<double>(t.root().duration_us));
+  if (!vm.count("rate")) rate = model::fit_topology(traces, {}).arrival_rate_per_s;
+  bar.update("calibrating against " + std::to_string(target.size()) + " traces at " + std::to_string(std::lround(rate)) + " requests/s");
+  sim::Calibration c = sim::calibrate_cpu_share(topology, setup, rate, target, co);
+  bar.done();
+  std::cout << "share   KS      p50 err  p99 err\n";
+  for (const auto& t : c.trials) {
+    char line[96];
+    if (t.overloaded) std::snprintf(line, sizeof line, "%.3f   overloaded\n", t.share);
+    else std::snprintf(line, sizeof line, "%.3f   %.4f  %+6.1f%%  %+6.1f%%\n", t.share, t.ks, 100 * t.p50_rel_err, 100 * t.p99_rel_err);
+    std::cout << line;
+  }
+  std::cout << "\nbest CPU share " << c.share << " (KS " << c.ks << " at " << rate << " requests/s): simulate with\n  --cpu-fraction "
+            << c.share << " --overhead-cpu-fraction " << c.share << " and the same platform, placement and cores\n";
+  return 0;
+}
+
+int capacity(const Args& args) {
+  TraceInputOptions in;
+  DeploymentOptions dep;
+  double rate = 0;
+  po::options_description desc("palette sim capacity");
+  desc.add_options()("rate", po::value(&rate), "request rate to estimate the load at (default: the traced rate)");
+  dep.add_to(desc);
+  in.add_to(desc);
+  po::positional_options_description pos;
+  pos.add("paths", -1);
+  po::variables_map vm;
+  const std::string usage =
+      "palette sim capacity TRACES [--rate R] [--platform P] [--placement ...] [--cores N]\n\n"
+      "What the traces say about the capacity of the system that produced them (how many invocations of each\n"
+      "service ran at once, and whether calls waited when it was busy), and how busy each host and service of\n"
+      "the given deployment would be at the rate, before any simulation.";
+  if (!parse_options(args, usage, desc, pos, vm)) return 0;
+  if (in.paths.empty()) throw Error(ErrorKind::missing, "give trace files").at_key("TRACES");
+  Progress bar("capacity");
+  auto traces = ingest::load_traces(in.paths, in.to_ingest());
+  model::Topology topology = model::fit_topology(traces, {});
+  bar.done();
+  sim::CapacityInference inf = sim::infer_capacity(traces, topology);
+  std::cout << "service                       peak  mean   waits  workers\n";
+  for (const auto& s : inf.services) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%-28s %5u %5.2f   %-5s  %s\n", s.service.c_str(), s.peak_concurrency, s.mean_concurrency,
+                  s.queueing_evidence ? "yes" : "no", s.inferred_workers ? std::to_string(s.inferred_workers).c_str() : "unbounded");
+    std::cout << line;
+  }
+  std::cout << inf.note << "\n\n";
+  sim::SimSetup setup;
+  dep.apply(topology, setup);
+  setup.workload.rate_per_s = vm.count("rate") ? rate : topology.arrival_rate_per_s;
+  sim::LoadEstimate e = sim::estimate_load(topology, setup);
+  auto hosts = setup.platform.expand_hosts(topology.services.size());
+  std::cout << "at " << e.rate_per_s << " requests/s on this deployment (CPU share of local work " << setup.options.cpu_fraction
+            << ", of call overhead " << setup.options.overhead_cpu_fraction << "):\n";
+  for (size_t h = 0; h < hosts.size(); ++h)
+    std::cout << "  " << hosts[h].name << " (" << hosts[h].cores << " cores) " << std::lround(e.host_utilisation[h] * 100) << "% busy\n";
+  if (e.max_utilisation >= 1) std::cout << "overloaded: " << e.bottleneck << "\n";
   return 0;
 }
 
 }  // namespace
 
 std::vector<Command> sim_commands() {
-  return {{"sim", "simulate a topology with SimGrid: latencies, spans, utilisation", sim}};
+  return {{"sim", "simulate a topology with SimGrid: latencies, spans, utilisation", sim},
+          {"sim calibrate", "find the CPU share of work that reproduces a second load level's latencies", calibrate},
+          {"sim capacity", "what traces say about capacity, and how busy a deployment would be at a rate", capacity}};
 }
 
 }  // namespace palette::cli

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <sstream>
 
 #include "palette/error.hpp"
 #include "palette/stats/compare.hpp"
@@ -167,7 +168,11 @@ CapacityInference infer_capacity(const ingest::TraceSet& traces, const model::To
   out.note = "cores cannot be read from spans (the platform's are kept); ";
   out.note += any_limit ? "worker limits inferred where calls waited at a service's peak concurrency"
                         : "no worker limit seen (no call waited longer when its service was busy): workers unbounded";
-  if (out.sampling_probability < 1) out.note += "; traces sampled at " + std::to_string(out.sampling_probability) + ": concurrency is under-observed";
+  if (out.sampling_probability < 1) {
+    std::ostringstream p;
+    p << out.sampling_probability;
+    out.note += "; traces sampled at " + p.str() + ": concurrency is under-observed";
+  }
   return out;
 }
 

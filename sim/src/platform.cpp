@@ -17,9 +17,10 @@ const char* to_string(NetworkModel m) { return m == NetworkModel::cm02 ? "cm02" 
 
 namespace {
 
+// value · mul / div: dividing (rather than multiplying by 1e-6) keeps "25us" the double 25e-6.
 struct Unit {
   const char* suffix;
-  double factor;
+  double mul, div;
 };
 
 // "<number><unit>" with one of `units` (longest suffix first), or a plain number in the base unit.
@@ -35,12 +36,13 @@ double parse_with_units(const std::string& text, const std::vector<Unit>& units,
     throw Error(ErrorKind::bad_value, "expected a " + std::string(what) + ", got \"" + text + "\"");
   }
   std::string suffix = t.substr(end);
-  double factor = 1;
+  double mul = 1, div = 1;
   if (!suffix.empty()) {
     bool found = false;
     for (const Unit& u : units)
       if (suffix == u.suffix) {
-        factor = u.factor;
+        mul = u.mul;
+        div = u.div;
         found = true;
         break;
       }
@@ -51,25 +53,25 @@ double parse_with_units(const std::string& text, const std::vector<Unit>& units,
     }
   }
   if (!std::isfinite(v) || v < 0) throw Error(ErrorKind::bad_value, "must be a finite value >= 0, got \"" + text + "\"");
-  return v * factor;
+  return v * mul / div;
 }
 
 }  // namespace
 
 double parse_bandwidth(const std::string& text) {
-  static const std::vector<Unit> units{{"Tbps", 1e12 / 8}, {"Gbps", 1e9 / 8}, {"Mbps", 1e6 / 8}, {"kbps", 1e3 / 8},
-                                       {"Kbps", 1e3 / 8},  {"bps", 1.0 / 8},  {"TBps", 1e12},    {"GBps", 1e9},
-                                       {"MBps", 1e6},      {"kBps", 1e3},     {"KBps", 1e3},     {"Bps", 1}};
+  static const std::vector<Unit> units{{"Tbps", 1e12, 8}, {"Gbps", 1e9, 8}, {"Mbps", 1e6, 8}, {"kbps", 1e3, 8},
+                                       {"Kbps", 1e3, 8},  {"bps", 1, 8},    {"TBps", 1e12, 1}, {"GBps", 1e9, 1},
+                                       {"MBps", 1e6, 1},  {"kBps", 1e3, 1}, {"KBps", 1e3, 1},  {"Bps", 1, 1}};
   return parse_with_units(text, units, "bandwidth");
 }
 
 double parse_duration(const std::string& text) {
-  static const std::vector<Unit> units{{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"min", 60}};
+  static const std::vector<Unit> units{{"ns", 1, 1e9}, {"us", 1, 1e6}, {"ms", 1, 1e3}, {"s", 1, 1}, {"min", 60, 1}};
   return parse_with_units(text, units, "duration");
 }
 
 double parse_speed(const std::string& text) {
-  static const std::vector<Unit> units{{"Tf", 1e12}, {"Gf", 1e9}, {"Mf", 1e6}, {"kf", 1e3}, {"f", 1}};
+  static const std::vector<Unit> units{{"Tf", 1e12, 1}, {"Gf", 1e9, 1}, {"Mf", 1e6, 1}, {"kf", 1e3, 1}, {"f", 1, 1}};
   return parse_with_units(text, units, "speed");
 }
 
