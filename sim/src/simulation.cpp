@@ -25,7 +25,7 @@ std::string encode_result(const SimResult& r) {
   w.pod(s.sim_time_s).pod(s.wall_s).pod(s.cpu_s).pod(s.peak_rss_bytes);
   w.pod(s.mean_latency_us).pod(s.p50_us).pod(s.p90_us).pod(s.p99_us).pod(s.p999_us);
   w.pod(s.network_overhead_us).pod(s.unabsorbed_overhead_us).pod(s.queue_wait_us);
-  w.pod(s.bursts).pod(s.bursts_in_simgrid).pod(s.transfers).pod(s.transfers_in_simgrid);
+  w.pod(s.bursts).pod(s.bursts_in_simgrid).pod(s.transfers).pod(s.transfers_in_simgrid).pod(s.simgrid_rounds);
   w.pod(static_cast<uint64_t>(s.hosts.size()));
   for (const HostUsage& h : s.hosts) {
     w.str(h.name).pod(h.cores).pod(h.utilisation).pod(static_cast<uint64_t>(h.services.size()));
@@ -61,6 +61,7 @@ SimResult decode_result(const std::string& bytes) {
   s.bursts_in_simgrid = rd.pod<uint64_t>();
   s.transfers = rd.pod<uint64_t>();
   s.transfers_in_simgrid = rd.pod<uint64_t>();
+  s.simgrid_rounds = rd.pod<uint64_t>();
   auto hosts = rd.pod<uint64_t>();
   for (uint64_t h = 0; h < hosts; ++h) {
     HostUsage u;
@@ -110,6 +111,7 @@ void describe_run(model::RunResults& results, const SimSetup& setup, const SimSt
   results.set_extra("cpu_bursts_in_simgrid", static_cast<double>(st.bursts_in_simgrid));
   results.set_extra("transfers", static_cast<double>(st.transfers));
   results.set_extra("transfers_in_simgrid", static_cast<double>(st.transfers_in_simgrid));
+  results.set_extra("simgrid_rounds", static_cast<double>(st.simgrid_rounds));
 }
 
 // What the run cost, apart from summary.json so that the summary is the same on every run.

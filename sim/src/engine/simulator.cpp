@@ -471,6 +471,7 @@ struct Simulator::Impl {
     st.bursts_in_simgrid = rs.bursts_in_simgrid;
     st.transfers = rs.transfers;
     st.transfers_in_simgrid = rs.transfers_in_simgrid;
+    st.simgrid_rounds = rs.simgrid_advances;
     for (size_t h = 0; h < hosts.size(); ++h) {
       HostUsage u;
       u.name = hosts[h].name;

@@ -94,6 +94,7 @@ struct SimStats {
   double unabsorbed_overhead_us = 0; // per visit, mean: of it, what live correction could not absorb
   double queue_wait_us = 0;          // per visit, mean: time waiting for a worker
   uint64_t bursts = 0, bursts_in_simgrid = 0, transfers = 0, transfers_in_simgrid = 0;
+  uint64_t simgrid_rounds = 0;   // times SimGrid's engine was run (each one of its scheduling rounds or more)
   std::vector<HostUsage> hosts;
 };
 
