@@ -51,7 +51,9 @@ std::string human_us(double us);
 // Registered by each command file.
 std::vector<Command> traces_commands();
 std::vector<Command> fit_commands();
+std::vector<Command> downscale_commands();
 std::vector<Command> compare_commands();
+std::vector<Command> model_commands();
 std::vector<Command> sim_commands();
 
 }  // namespace palette::cli

@@ -9,6 +9,7 @@
 #include "palette/ingest/trace_writer.hpp"
 #include "palette/topology/fit.hpp"
 #include "palette/topology/model_sampling.hpp"
+#include "palette/topology/sampler.hpp"
 #include "support.hpp"
 #include "topology/fit/nnls.hpp"
 #include "tree_builder.hpp"
@@ -191,4 +192,44 @@ TEST(Fit, SamplingIsDeterministicPerSeed) {
   auto c = sampled_root_latencies(t, "frontend:HTTP GET /hotels", 300, 6);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
+}
+
+TEST(Sampler, CallInterventionsKeepAddAndInjectErrors) {
+  auto set = ingest::load_traces({test::shared_trace("dsb-hotel-jaeger/hotel_load25.jaeger.json")}, {});
+  Topology t = fit_topology(set, {});
+  const ApiIndex front = t.find_api("frontend", "HTTP GET /hotels");
+  const ApiIndex profile = t.find_api("profile", "/profile.Profile/GetProfiles");
+  const ApiIndex geo = t.find_api("geo", "/geo.Geo/Nearby");
+  t.edge(front, profile)->keep_probability = 0.25;
+  t.apis[front].error_rate = 0.1;
+  // A new edge frontend -> geo, taken by 40% of invocations.
+  Edge extra = *t.edge(t.find_api("search", "/search.Search/Nearby"), geo);
+  extra.caller = front;
+  extra.keep_probability = 1;
+  extra.add_probability = 0.4;
+  t.edges.push_back(extra);
+  std::sort(t.edges.begin(), t.edges.end(), [](const Edge& a, const Edge& b) {
+    return std::make_pair(a.caller, a.callee) < std::make_pair(b.caller, b.callee);
+  });
+  t.validate();
+  Sampler s(t, 3);
+  int with_profile = 0, with_geo = 0, errors = 0, n = 20000;
+  for (int r = 0; r < n; ++r) {
+    auto plan = s.plan(front, s.draw_request(static_cast<uint64_t>(r)).context());
+    ASSERT_EQ(plan.gaps_us.size(), plan.steps.size() + 1);
+    bool p = false, g = false;
+    for (const auto& step : plan.steps) {
+      EXPECT_FALSE(step.calls.empty());
+      for (const auto& c : step.calls) {
+        p = p || c.callee == profile;
+        g = g || c.callee == geo;
+      }
+    }
+    with_profile += p;
+    with_geo += g;
+    errors += plan.inject_error;
+  }
+  EXPECT_NEAR(with_profile / double(n), 0.25, 0.015);
+  EXPECT_NEAR(with_geo / double(n), 0.4, 0.015);
+  EXPECT_NEAR(errors / double(n), 0.1, 0.01);
 }

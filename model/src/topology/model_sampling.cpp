@@ -12,6 +12,20 @@ struct Built {
 
 }  // namespace
 
+double sample_latency(const Sampler& sampler, ApiIndex api, const CallContext& context, uint32_t depth) {
+  InvocationPlan plan = sampler.plan(api, context);
+  double total = plan.gaps_us[0];
+  for (size_t k = 0; k < plan.steps.size(); ++k) {
+    double step = 0;
+    for (const CallPlan& call : plan.steps[k].calls) {
+      if (!call.awaited || depth >= ModelSampler::kMaxDepth) continue;
+      step = std::max(step, call.overhead_us + sample_latency(sampler, call.callee, call.context, depth + 1));
+    }
+    total += step + plan.gaps_us[k + 1];
+  }
+  return total;
+}
+
 ModelSampler::ModelSampler(const Topology& topology, uint64_t seed, Catalog& catalog) : sampler_(topology, seed) {
   for (const auto& api : topology.apis)
     api_ids_.push_back(catalog.intern_api(catalog.names.intern(topology.services[api.service].name),

@@ -35,6 +35,11 @@ Sampler::Sampler(const Topology& topology, uint64_t seed) : topology_(topology),
   if (topology.roots.empty()) throw Error(ErrorKind::bad_value, "the topology has no root API to send requests to").at_key("roots");
   double acc = 0;
   for (const auto& r : topology.roots) root_cdf_.push_back(acc += r.share);
+  adjusted_edges_.resize(topology.apis.size());
+  for (size_t e = 0; e < topology.edges.size(); ++e) {
+    const Edge& edge = topology.edges[e];
+    if (edge.keep_probability < 1 || edge.add_probability > 0) adjusted_edges_[edge.caller].push_back(e);
+  }
 }
 
 RequestDraw Sampler::draw_request(uint64_t request_id) const {
@@ -74,29 +79,55 @@ InvocationPlan Sampler::plan(ApiIndex api, const CallContext& ctx) const {
   const WorkContext& w = m.gcm.work_context(caller, p.pattern);
   p.local_work_us = draw(w.work_us, w.classes, ctx.latency_class, rng);
   // Lay the local work out around the steps as this pattern did in the traces (evenly otherwise).
-  p.gaps_us.assign(steps.size() + 1, 0.0);
+  std::vector<double> gaps(steps.size() + 1, 0.0);
   if (p.pattern >= 0) {
     const auto& fr = m.gcm.patterns[static_cast<size_t>(p.pattern)].gap_fractions;
-    for (size_t g = 0; g < p.gaps_us.size() && g < fr.size(); ++g) p.gaps_us[g] = p.local_work_us * fr[g];
+    for (size_t g = 0; g < gaps.size() && g < fr.size(); ++g) gaps[g] = p.local_work_us * fr[g];
   } else {
-    for (double& g : p.gaps_us) g = p.local_work_us / static_cast<double>(p.gaps_us.size());
+    for (double& g : gaps) g = p.local_work_us / static_cast<double>(gaps.size());
   }
-  p.steps.resize(steps.size());
-  for (size_t k = 0; k < steps.size(); ++k) {
-    const Step& step = m.pfa.steps[steps[k]];
-    for (size_t j = 0; j < step.calls.size(); ++j) {
+  p.inject_error = m.error_rate > 0 && rng.uniform() < m.error_rate;
+  // Interventions on calls: per invocation, drop all calls to a callee, or add one at the end.
+  std::vector<std::vector<ApiIndex>> calls(steps.size());
+  for (size_t k = 0; k < steps.size(); ++k) calls[k] = m.pfa.steps[steps[k]].calls;
+  for (size_t e : adjusted_edges_[api]) {
+    const Edge& edge = topology_.edges[e];
+    double u = rng.uniform();
+    bool present = false;
+    for (auto& c : calls) present = present || std::find(c.begin(), c.end(), edge.callee) != c.end();
+    if (present && u >= edge.keep_probability) {
+      for (auto& c : calls) c.erase(std::remove(c.begin(), c.end(), edge.callee), c.end());
+    } else if (!present && u < edge.add_probability) {
+      calls.push_back({edge.callee});
+      double last = gaps.back();  // the added call splits the last gap
+      gaps.back() = last / 2;
+      gaps.push_back(last / 2);
+    }
+  }
+  // Steps left without calls (removed callees, dropped calls) vanish; their gaps merge.
+  p.gaps_us.push_back(gaps[0]);
+  for (size_t k = 0; k < calls.size(); ++k) {
+    if (calls[k].empty()) {
+      p.gaps_us.back() += gaps[k + 1];
+      continue;
+    }
+    StepPlan step;
+    for (size_t j = 0; j < calls[k].size(); ++j) {
       CallPlan call;
-      call.callee = step.calls[j];
+      call.callee = calls[k][j];
       if (const Edge* e = topology_.edge(api, call.callee)) {
         call.overhead_us = draw(e->overhead_us, e->overhead_classes, ctx.latency_class, rng);
         if (!e->request_bytes.empty()) call.request_bytes = std::llround(e->request_bytes.quantile(rng.uniform()));
         if (!e->response_bytes.empty()) call.response_bytes = std::llround(e->response_bytes.quantile(rng.uniform()));
+        call.timeout_us = e->timeout_us;
       }
       if (const Dependency* d = m.gcm.dependency(call.callee)) call.awaited = d->awaited;
       call.context = CallContext{api, ctx.latency_class, ctx.structure_class,
                                  child_key(ctx.key, static_cast<uint32_t>(k), static_cast<uint32_t>(j))};
-      p.steps[k].calls.push_back(call);
+      step.calls.push_back(call);
     }
+    p.steps.push_back(std::move(step));
+    p.gaps_us.push_back(gaps[k + 1]);
   }
   return p;
 }

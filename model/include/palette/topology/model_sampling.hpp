@@ -14,6 +14,10 @@
 
 namespace palette::model {
 
+// The latency (µs) of one invocation of `api` in `context` as its caller would see it without its
+// overhead: local work plus its calls' latencies composed by its plan, recursively, with no queueing.
+double sample_latency(const Sampler& sampler, ApiIndex api, const CallContext& context, uint32_t depth = 1);
+
 class ModelSampler {
  public:
   // Interns the topology's services and operations into `catalog` (for writing the trees out).

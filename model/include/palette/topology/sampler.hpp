@@ -43,6 +43,7 @@ struct CallPlan {
   double overhead_us = 0;  // caller-side time beyond the callee's own latency (network, client library)
   int64_t request_bytes = 0, response_bytes = 0;
   bool awaited = true;     // false: the caller does not wait for it
+  double timeout_us = 0;   // give up (status timeout) after this long; 0 = never
   CallContext context;     // what to send the callee
 };
 
@@ -56,6 +57,7 @@ struct InvocationPlan {
   std::vector<double> gaps_us;  // steps.size() + 1 local-work gaps: before, between..., after
   double local_work_us = 0;     // the sum of gaps_us
   int32_t pattern = -1;         // the observed pattern this path matches, or -1
+  bool inject_error = false;    // answer with an error after the work (ApiModel::error_rate)
 };
 
 class Sampler {
@@ -90,6 +92,7 @@ class Sampler {
   const Topology& topology_;
   uint64_t seed_;
   std::vector<double> root_cdf_;
+  std::vector<std::vector<size_t>> adjusted_edges_;  // per API: outgoing edges with keep/add set
 };
 
 }  // namespace palette::model

@@ -24,6 +24,9 @@ const char* to_string(Conditioning c);
 struct ServiceModel {
   std::string name;
   uint32_t workers = 0;  // concurrent requests the service serves; 0 = not known (unbounded)
+  uint32_t replicas = 1;  // instances behind the service's address, requests spread over them
+  std::string group;      // services with the same group share one process/host ("" = its own)
+  std::string work;       // how its local work is done: "" (the backend's default), sleep, cpu, memory
 };
 
 struct ApiModel {
@@ -31,6 +34,7 @@ struct ApiModel {
   std::string operation;
   uint64_t invocations = 0;
   bool external = false;  // seen only from its callers' side (an uninstrumented database, cache, ...)
+  double error_rate = 0;  // injected: the share of invocations that answer with an error
   Pfa pfa;
   Gcm gcm;
 };
@@ -42,6 +46,11 @@ struct Edge {
   Distribution overhead_us;
   std::vector<LatentParams> overhead_classes;  // per latency class, as for local work
   Distribution request_bytes, response_bytes;  // empty when the traces carry no sizes
+  // Interventions on the call itself (defaults change nothing): an invocation of the caller keeps its
+  // calls to the callee with keep_probability; one that makes none adds a call at its end with
+  // add_probability; the caller gives up after timeout_us (0 = never).
+  double keep_probability = 1, add_probability = 0;
+  double timeout_us = 0;
 };
 
 struct RootShare {

@@ -6,7 +6,11 @@
 namespace palette::model::fit {
 
 void fit_graph(const Records& r, Topology& t) {
-  for (const auto& name : r.service_names) t.services.push_back(ServiceModel{name, 0});
+  for (const auto& name : r.service_names) {
+    ServiceModel s;
+    s.name = name;
+    t.services.push_back(s);
+  }
   t.apis.resize(r.api_service.size());
   for (size_t a = 0; a < t.apis.size(); ++a) {
     t.apis[a].service = r.api_service[a];

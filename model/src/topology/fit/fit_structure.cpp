@@ -50,9 +50,11 @@ void fit_structure(Records& r, Topology& t, const FitOptions& o, FitReport& repo
   for (const auto& inv : r.invocations) ++seqs[inv.api][steps_of(r, inv)];
   std::vector<std::map<std::vector<uint32_t>, std::vector<uint32_t>>> paths(apis);
   for (size_t a = 0; a < apis; ++a) {
-    std::vector<WeightedSequence> ws;
-    for (const auto& [s, n] : seqs[a]) ws.push_back(WeightedSequence{s, n});
-    t.apis[a].pfa = learn_pfa(r.alphabets[a].steps, ws, PfaLearnOptions{o.alergia_alpha});
+    std::vector<ObservedSequence> ws;
+    for (const auto& [s, n] : seqs[a]) ws.push_back(ObservedSequence{s, n});
+    PfaLearningOptions lo;
+    lo.alpha = o.alergia_alpha;
+    t.apis[a].pfa = learn_pfa(r.alphabets[a].steps, ws, lo);
     for (const auto& [s, n] : seqs[a]) {
       auto p = pfa_path(t.apis[a].pfa, s);
       paths[a][s] = p ? *p : std::vector<uint32_t>{};
