@@ -11,6 +11,7 @@
 #include "palette/sim/replay.hpp"
 #include "palette/sim/simulation.hpp"
 #include "palette/topology/fit.hpp"
+#include "palette/topology/topology_yaml.hpp"
 #include "trace_options.hpp"
 
 namespace palette::cli {
@@ -46,13 +47,12 @@ std::map<std::string, uint32_t> parse_workers(const std::string& text, const mod
   return out;
 }
 
-// A topology file, or trace files to fit one from (until then: traces only).
+// A topology.yaml, or trace files to fit one from.
 model::Topology load_input(const std::vector<std::string>& inputs, const TraceInputOptions& in, Progress& bar) {
   if (inputs.empty()) throw Error(ErrorKind::missing, "give a topology (or trace files to fit one from)").at_key("TOPOLOGY");
-  for (const auto& p : inputs) {
-    auto ext = std::filesystem::path(p).extension().string();
-    if (ext == ".yaml" || ext == ".yml")
-      throw Error(ErrorKind::unsupported, "reading topology.yaml is not in this build yet").at_file(p).with_hint("pass the trace files to fit in place");
+  if (inputs.size() == 1) {
+    auto ext = std::filesystem::path(inputs[0]).extension().string();
+    if (ext == ".yaml" || ext == ".yml") return model::load_topology_file(inputs[0]);
   }
   TraceInputOptions o = in;
   o.paths = inputs;
@@ -309,7 +309,7 @@ int capacity(const Args& args) {
   dep.apply(topology, setup);
   setup.workload.rate_per_s = vm.count("rate") ? rate : topology.arrival_rate_per_s;
   sim::LoadEstimate e = sim::estimate_load(topology, setup);
-  auto hosts = setup.platform.expand_hosts(topology.services.size());
+  auto hosts = setup.platform.expand_hosts(sim::placement_units(topology));
   std::cout << "at " << e.rate_per_s << " requests/s on this deployment (CPU share of local work " << setup.options.cpu_fraction
             << ", of call overhead " << setup.options.overhead_cpu_fraction << "):\n";
   for (size_t h = 0; h < hosts.size(); ++h)

@@ -41,16 +41,21 @@ double median(std::vector<double> v) {
 LoadEstimate estimate_load(const model::Topology& topology, const SimSetup& setup, uint32_t samples) {
   LoadEstimate e;
   e.rate_per_s = open_loop_rate(setup.workload);
-  const std::vector<HostSpec> hosts = setup.platform.expand_hosts(topology.services.size());
-  const std::vector<uint32_t> host_of = place_services(topology, hosts, setup.placement);
+  const std::vector<HostSpec> hosts = setup.platform.expand_hosts(placement_units(topology));
+  const Placement where = place_services(topology, hosts, setup.placement);
   e.host_utilisation.assign(hosts.size(), 0.0);
   e.service_occupancy.assign(topology.services.size(), 0.0);
   if (!(e.rate_per_s > 0) || samples == 0) return e;
 
   const SimOptions& o = setup.options;
-  const double work_cpu = o.work == WorkMode::cpu ? o.cpu_fraction : 0.0;
-  const double overhead_cpu = o.work == WorkMode::cpu ? o.overhead_cpu_fraction : 0.0;
   std::vector<double> cpu_us(hosts.size(), 0.0), busy_us(topology.services.size(), 0.0);
+  // CPU time of a service, spread evenly over its replicas' hosts (requests take turns).
+  auto charge = [&](uint32_t service, double us, double cpu_share) {
+    const model::ServiceModel& m = topology.services[service];
+    if (m.work == "sleep" || (m.work.empty() && o.work == WorkMode::sleep)) return;
+    const auto& replicas = where.host[service];
+    for (uint32_t h : replicas) cpu_us[h] += us * cpu_share / static_cast<double>(replicas.size());
+  };
   model::Sampler sampler(topology, o.seed);
   // The invocation's latency with no queueing (steps add, concurrent calls take the max), and the CPU
   // it asks of each host on the way; the same draws as the simulation (same keys).
@@ -58,14 +63,14 @@ LoadEstimate estimate_load(const model::Topology& topology, const SimSetup& setu
       [&](model::ApiIndex api, const model::CallContext& ctx, uint32_t depth) {
         const model::InvocationPlan plan = sampler.plan(api, ctx);
         const uint32_t service = topology.apis[api].service;
-        cpu_us[host_of[service]] += plan.local_work_us * work_cpu;
+        charge(service, plan.local_work_us, o.cpu_fraction);
         double t = plan.gaps_us[0];
         for (size_t k = 0; k < plan.steps.size(); ++k) {
           double step = 0;
           for (const model::CallPlan& c : plan.steps[k].calls) {
             if (depth >= model::ModelSampler::kMaxDepth) continue;
-            cpu_us[host_of[service]] += c.overhead_us / 2 * overhead_cpu;
-            cpu_us[host_of[topology.apis[c.callee].service]] += c.overhead_us / 2 * overhead_cpu;
+            charge(service, c.overhead_us / 2, o.overhead_cpu_fraction);
+            charge(topology.apis[c.callee].service, c.overhead_us / 2, o.overhead_cpu_fraction);
             const double latency = c.overhead_us + walk(c.callee, c.context, depth + 1);
             if (c.awaited) step = std::max(step, latency);
           }
@@ -90,7 +95,8 @@ LoadEstimate estimate_load(const model::Topology& topology, const SimSetup& setu
     uint32_t workers = topology.services[s].workers;
     if (auto it = o.workers.find(topology.services[s].name); it != o.workers.end()) workers = it->second;
     if (workers == 0) continue;
-    e.service_occupancy[s] = busy_us[s] * per_request / workers;
+    const auto replicas = static_cast<double>(where.host[s].size());
+    e.service_occupancy[s] = busy_us[s] * per_request / (workers * replicas);
     if (e.service_occupancy[s] > e.max_utilisation) {
       e.max_utilisation = e.service_occupancy[s];
       e.bottleneck = "service " + topology.services[s].name + " (workers)";

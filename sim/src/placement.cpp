@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "palette/error.hpp"
@@ -69,15 +70,43 @@ PlacementSpec parse_placement(const std::string& text) {
   return p;
 }
 
-std::vector<uint32_t> place_services(const model::Topology& topology, const std::vector<HostSpec>& hosts,
-                                     const PlacementSpec& spec) {
-  const auto services = static_cast<uint32_t>(topology.services.size());
+namespace {
+
+// Unit index of each (service, replica): services of one group share replica r's unit.
+std::vector<std::vector<uint32_t>> units_of(const model::Topology& topology, size_t* count) {
+  std::map<std::string, uint32_t> unit;
+  std::vector<std::vector<uint32_t>> out(topology.services.size());
+  for (size_t s = 0; s < topology.services.size(); ++s) {
+    const model::ServiceModel& m = topology.services[s];
+    for (uint32_t r = 0; r < std::max<uint32_t>(m.replicas, 1); ++r) {
+      std::string key = (m.group.empty() ? "service " + m.name : "group " + m.group) + "#" + std::to_string(r);
+      auto it = unit.emplace(key, static_cast<uint32_t>(unit.size())).first;
+      out[s].push_back(it->second);
+    }
+  }
+  *count = unit.size();
+  return out;
+}
+
+}  // namespace
+
+size_t placement_units(const model::Topology& topology) {
+  size_t n = 0;
+  units_of(topology, &n);
+  return n;
+}
+
+Placement place_services(const model::Topology& topology, const std::vector<HostSpec>& hosts, const PlacementSpec& spec) {
   const auto n = static_cast<uint32_t>(hosts.size());
   if (n == 0) throw Error(ErrorKind::bad_value, "the platform has no host").at_key("hosts");
-  std::vector<uint32_t> out(services, 0);
+  Placement out;
+  const std::vector<std::vector<uint32_t>> unit = units_of(topology, &out.units);
+  const auto units = static_cast<uint64_t>(std::max<size_t>(out.units, 1));
+  out.host = unit;
   switch (spec.mode) {
     case PlacementMode::round_robin:
-      for (uint32_t s = 0; s < services; ++s) out[s] = s % n;
+      for (auto& replicas : out.host)
+        for (uint32_t& h : replicas) h %= n;
       break;
     case PlacementMode::packed: {
       if (spec.packed_hosts > n)
@@ -85,8 +114,8 @@ std::vector<uint32_t> place_services(const model::Topology& topology, const std:
             .at_key("placement");
       // Contiguous blocks, as even as possible: services that call each other often sit next to
       // each other in the topology's order, so blocks keep more calls on one host than striping.
-      for (uint32_t s = 0; s < services; ++s)
-        out[s] = static_cast<uint32_t>(static_cast<uint64_t>(s) * spec.packed_hosts / std::max<uint32_t>(services, 1));
+      for (auto& replicas : out.host)
+        for (uint32_t& h : replicas) h = static_cast<uint32_t>(h * spec.packed_hosts / units);
       break;
     }
     case PlacementMode::explicit_map: {
@@ -99,10 +128,11 @@ std::vector<uint32_t> place_services(const model::Topology& topology, const std:
           throw Error(ErrorKind::bad_value, "no host \"" + host + "\" in the platform").at_key("placement." + service);
       }
       std::string missing;
-      for (uint32_t s = 0; s < services; ++s) {
+      for (size_t s = 0; s < topology.services.size(); ++s) {
         auto it = spec.hosts.find(topology.services[s].name);
         if (it == spec.hosts.end()) missing += (missing.empty() ? "" : ", ") + topology.services[s].name;
-        else out[s] = host_index[it->second];
+        else
+          for (uint32_t& h : out.host[s]) h = host_index[it->second];
       }
       if (!missing.empty())
         throw Error(ErrorKind::missing, "services without a host: " + missing).at_key("placement").with_hint("name every service, or use round-robin / packed:K");

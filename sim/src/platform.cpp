@@ -75,12 +75,12 @@ double parse_speed(const std::string& text) {
   return parse_with_units(text, units, "speed");
 }
 
-std::vector<HostSpec> PlatformSpec::expand_hosts(size_t services) const {
+std::vector<HostSpec> PlatformSpec::expand_hosts(size_t units) const {
   validate();
   std::vector<HostSpec> out;
   std::set<std::string> names;
   for (const HostSpec& h : hosts) {
-    uint32_t n = h.count == 0 ? static_cast<uint32_t>(std::max<size_t>(services, 1)) : h.count;
+    uint32_t n = h.count == 0 ? static_cast<uint32_t>(std::max<size_t>(units, 1)) : h.count;
     for (uint32_t k = 0; k < n; ++k) {
       HostSpec one = h;
       one.count = 1;

@@ -21,7 +21,7 @@ namespace {
 std::string encode_result(const SimResult& r) {
   ByteWriter w;
   const SimStats& s = r.stats;
-  w.pod(s.requests).pod(s.warmup_requests).pod(s.visits).pod(s.truncated_calls).pod(s.events);
+  w.pod(s.requests).pod(s.failed_requests).pod(s.warmup_requests).pod(s.visits).pod(s.truncated_calls).pod(s.events);
   w.pod(s.sim_time_s).pod(s.wall_s).pod(s.cpu_s).pod(s.peak_rss_bytes);
   w.pod(s.mean_latency_us).pod(s.p50_us).pod(s.p90_us).pod(s.p99_us).pod(s.p999_us);
   w.pod(s.network_overhead_us).pod(s.unabsorbed_overhead_us).pod(s.queue_wait_us);
@@ -41,6 +41,7 @@ SimResult decode_result(const std::string& bytes) {
   SimResult r;
   SimStats& s = r.stats;
   s.requests = rd.pod<uint64_t>();
+  s.failed_requests = rd.pod<uint64_t>();
   s.warmup_requests = rd.pod<uint64_t>();
   s.visits = rd.pod<uint64_t>();
   s.truncated_calls = rd.pod<uint64_t>();
@@ -134,7 +135,7 @@ void write_timing(const std::string& dir, const SimStats& st) {
 
 // One simulation in this process, outputs included.
 SimResult run_here(const model::Topology& topology, const SimSetup& setup, const std::vector<HostSpec>& hosts,
-                   const std::vector<uint32_t>& host_of, const SimProgressFn& progress) {
+                   const Placement& placement, const SimProgressFn& progress) {
   const SimOptions& o = setup.options;
   const bool files = !o.output_dir.empty();
   // Without files nothing keeps the rows: memory stays flat in the number of requests either way.
@@ -163,7 +164,7 @@ SimResult run_here(const model::Topology& topology, const SimSetup& setup, const
   sinks.keep = o.keep_requests ? &out.requests : nullptr;
   sinks.progress = progress;
   {
-    engine::Simulator sim(topology, setup, hosts, host_of, sinks);
+    engine::Simulator sim(topology, setup, hosts, placement, sinks);
     out.stats = sim.run();
   }
   if (writer) {
@@ -184,8 +185,8 @@ SimResult simulate(const model::Topology& topology, const SimSetup& setup, const
   // Everything that can be checked is checked here, before any process starts.
   topology.validate();
   setup.workload.validate();
-  const std::vector<HostSpec> hosts = setup.platform.expand_hosts(topology.services.size());
-  const std::vector<uint32_t> host_of = place_services(topology, hosts, setup.placement);
+  const std::vector<HostSpec> hosts = setup.platform.expand_hosts(placement_units(topology));
+  const Placement placement = place_services(topology, hosts, setup.placement);
   const SimOptions& o = setup.options;
   for (const auto& [name, w] : o.workers)
     if (topology.find_service(name) == UINT32_MAX)
@@ -211,7 +212,7 @@ SimResult simulate(const model::Topology& topology, const SimSetup& setup, const
     std::filesystem::create_directories(o.output_dir, ec);
     if (ec) throw Error(ErrorKind::io, "cannot create the output directory: " + ec.message()).at_file(o.output_dir);
   }
-  if (!o.isolate) return run_here(topology, setup, hosts, host_of, progress);
+  if (!o.isolate) return run_here(topology, setup, hosts, placement, progress);
 
   SimResult result;
   bool have_result = false;
@@ -219,7 +220,7 @@ SimResult simulate(const model::Topology& topology, const SimSetup& setup, const
       [&](const SendFn& send) {
         SimProgressFn forward;
         if (progress) forward = [&send](const SimProgress& p) { send('P', encode_progress(p)); };
-        SimResult r = run_here(topology, setup, hosts, host_of, forward);
+        SimResult r = run_here(topology, setup, hosts, placement, forward);
         send('R', encode_result(r));
       },
       [&](char type, const std::string& payload) {

@@ -73,24 +73,48 @@ TEST(Platform, BadFilesSayWhereAndWhat) {
   EXPECT_EQ(test::error_of([] { load_platform_file("/nonexistent/p.yaml"); }), "/nonexistent/p.yaml: cannot open platform file");
 }
 
+// Host of replica 0 of each service.
+std::vector<uint32_t> first_hosts(const Placement& p) {
+  std::vector<uint32_t> out;
+  for (const auto& replicas : p.host) out.push_back(replicas.at(0));
+  return out;
+}
+
 TEST(Placement, RoundRobinPackedAndExplicit) {
   model::Topology t = services(5);
   PlatformSpec p;
   p.hosts = {HostSpec{"h", 3, 1, 1e9, std::nullopt}};
   auto hosts = p.expand_hosts(5);
-  EXPECT_EQ(place_services(t, hosts, parse_placement("round-robin")), (std::vector<uint32_t>{0, 1, 2, 0, 1}));
-  EXPECT_EQ(place_services(t, hosts, parse_placement("packed:2")), (std::vector<uint32_t>{0, 0, 0, 1, 1}));
-  EXPECT_EQ(place_services(t, hosts, parse_placement("packed:1")), (std::vector<uint32_t>{0, 0, 0, 0, 0}));
-  EXPECT_EQ(place_services(t, hosts, parse_placement("s0=h-2,s1=h-2,s2=h-0,s3=h-1,s4=h-1")), (std::vector<uint32_t>{2, 2, 0, 1, 1}));
+  EXPECT_EQ(first_hosts(place_services(t, hosts, parse_placement("round-robin"))), (std::vector<uint32_t>{0, 1, 2, 0, 1}));
+  EXPECT_EQ(first_hosts(place_services(t, hosts, parse_placement("packed:2"))), (std::vector<uint32_t>{0, 0, 0, 1, 1}));
+  EXPECT_EQ(first_hosts(place_services(t, hosts, parse_placement("packed:1"))), (std::vector<uint32_t>{0, 0, 0, 0, 0}));
+  EXPECT_EQ(first_hosts(place_services(t, hosts, parse_placement("s0=h-2,s1=h-2,s2=h-0,s3=h-1,s4=h-1"))), (std::vector<uint32_t>{2, 2, 0, 1, 1}));
   test::TempDir dir;
   std::string file = dir.write("placement.yaml", "s0: h-1\ns1: h-1\ns2: h-1\ns3: h-1\ns4: h-0\n");
-  EXPECT_EQ(place_services(t, hosts, parse_placement(file)), (std::vector<uint32_t>{1, 1, 1, 1, 0}));
+  EXPECT_EQ(first_hosts(place_services(t, hosts, parse_placement(file))), (std::vector<uint32_t>{1, 1, 1, 1, 0}));
   EXPECT_EQ(describe_placement(parse_placement("s1=h-0,s0=h-1")), "s0=h-1,s1=h-0");
+}
+
+TEST(Placement, ReplicasAreUnitsAndGroupsShareThem) {
+  // s1 has 3 replicas; s2 and s3 form one group (one process): 1 + 3 + 1 (group) + 1 = 6 units.
+  model::Topology t = services(5);
+  t.services[1].replicas = 3;
+  t.services[2].group = "g";
+  t.services[3].group = "g";
+  EXPECT_EQ(placement_units(t), 6u);
+  auto hosts = default_platform().expand_hosts(placement_units(t));
+  ASSERT_EQ(hosts.size(), 6u);
+  Placement rr = place_services(t, hosts, parse_placement("round-robin"));
+  EXPECT_EQ(rr.host[1], (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(rr.host[2], rr.host[3]);
+  EXPECT_EQ(rr.host[4], (std::vector<uint32_t>{5}));
+  Placement one = place_services(t, hosts, parse_placement("s0=node-0,s1=node-1,s2=node-1,s3=node-2,s4=node-2"));
+  EXPECT_EQ(one.host[1], (std::vector<uint32_t>{1, 1, 1}));
 }
 
 TEST(Placement, MistakesAreNamed) {
   model::Topology t = services(3);
-  auto hosts = default_platform().expand_hosts(3);
+  auto hosts = default_platform().expand_hosts(placement_units(t));
   auto err = [&](const std::string& text) { return test::error_of([&] { place_services(t, hosts, parse_placement(text)); }); };
   EXPECT_EQ(err("packed:4"), "placement: packed:4 needs that many hosts, the platform has 3");
   EXPECT_EQ(err("packed:x"), "placement: expected packed:K with K >= 1, got \"packed:x\"");

@@ -4,6 +4,7 @@
 // overhead and payload sizes. No fitting involved, so expected latencies can be worked out by hand.
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,10 @@ inline model::Distribution exponential_us(double mean_us) {
 class TopologyBuilder {
  public:
   uint32_t service(const std::string& name, uint32_t workers = 0) {
-    t_.services.push_back(model::ServiceModel{name, workers});
+    model::ServiceModel m;
+    m.name = name;
+    m.workers = workers;
+    t_.services.push_back(m);
     return static_cast<uint32_t>(t_.services.size() - 1);
   }
 
@@ -80,6 +84,14 @@ class TopologyBuilder {
   }
 
   void root(model::ApiIndex api, double share = 1.0) { t_.roots.push_back(model::RootShare{api, share, 1}); }
+
+  model::ServiceModel& service_model(uint32_t s) { return t_.services[s]; }
+  model::ApiModel& api_model(model::ApiIndex a) { return t_.apis[a]; }
+  model::Edge& edge_model(model::ApiIndex caller, model::ApiIndex callee) {
+    for (auto& e : t_.edges)
+      if (e.caller == caller && e.callee == callee) return e;
+    throw std::logic_error("no such edge");
+  }
 
   model::Topology build() {
     std::sort(t_.edges.begin(), t_.edges.end(),

@@ -28,7 +28,15 @@ enum Kind : uint32_t {
   kCallReturned,                // obj: Visit — the caller has the response
   kRequestCpuDone,              // obj: Visit — the CPU share of the caller-side call overhead is done
   kResponseCpuDone,             // obj: Visit — the CPU share of the callee-side call overhead is done
+  kCallTimeout,                 // obj: Visit — its caller gives up on it (Edge::timeout_us)
 };
+
+// A request's or an invocation's outcome, worst wins: errors and timeouts travel up awaited calls.
+enum class Outcome : uint8_t { ok, error, timeout };
+Outcome worst(Outcome a, Outcome b) { return a > b ? a : b; }
+model::RequestStatus status_of(Outcome o) {
+  return o == Outcome::ok ? model::RequestStatus::ok : o == Outcome::error ? model::RequestStatus::error : model::RequestStatus::timeout;
+}
 
 struct RequestState;
 
@@ -38,9 +46,12 @@ struct Visit {
   Visit* parent = nullptr;
   uint32_t parent_step = 0, parent_call = 0;
   ApiIndex api = 0;
-  uint32_t service = 0, host = 0, depth = 1;
+  uint32_t service = 0, instance = 0, host = 0, depth = 1;
   model::CallContext context;
   bool awaited = true;
+  bool returned = false, timed_out = false;  // to its caller: the response arrived / the caller gave up first
+  Outcome outcome = Outcome::ok;
+  double call_start = 0;       // when its caller issued the call
   double call_overhead_s = 0;  // planned; half before the request message, half before the response
   double overhead_done_s = 0;  // how long those halves took (longer than planned when their CPU share waits for a core)
   double phase_start = 0, phase_wait_s = 0;
@@ -69,11 +80,19 @@ struct PendingArrival {
   model::Arrival a;
 };
 
-struct ServiceState {
+// One instance (replica) of a service: its workers and the line waiting for them.
+struct InstanceState {
+  uint32_t host = 0;
   uint32_t workers = 0;  // 0 = unbounded
   uint32_t busy = 0;
   Visit* head = nullptr;
   Visit* tail = nullptr;
+};
+
+struct ServiceState {
+  uint32_t first_instance = 0, replicas = 1;
+  uint32_t next_replica = 0;  // requests are spread over the replicas in turn
+  bool sleep = false;         // its local work waits instead of taking a core (work spec)
 };
 
 double cpu_seconds() {
@@ -87,13 +106,12 @@ constexpr int64_t kSpanEpochUs = 1700000000000000;  // simulated time 0, as a tr
 }  // namespace
 
 struct Simulator::Impl {
-  Impl(const model::Topology& t, const SimSetup& s, const std::vector<HostSpec>& h, const std::vector<uint32_t>& host_of_service,
-       SimSinks k)
+  Impl(const model::Topology& t, const SimSetup& s, const std::vector<HostSpec>& h, const Placement& placement, SimSinks k)
       : topology(t),
         setup(s),
         opts(s.options),
         hosts(h),
-        host_of(host_of_service),
+        where(placement),
         sinks(std::move(k)),
         sampler(t, s.options.seed),
         schedule(s.workload, sampler),
@@ -101,11 +119,16 @@ struct Simulator::Impl {
         recorder(sinks.span_api_ids, s.options.seed, kSpanEpochUs),
         latencies(1e-4) {
     services.resize(t.services.size());
-    for (size_t i = 0; i < t.services.size(); ++i) services[i].workers = t.services[i].workers;
-    for (const auto& [name, w] : opts.workers) {
-      uint32_t i = t.find_service(name);
-      if (i == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("workers." + name);
-      services[i].workers = w;
+    for (size_t i = 0; i < t.services.size(); ++i) {
+      const model::ServiceModel& m = t.services[i];
+      uint32_t workers = m.workers;
+      if (auto it = opts.workers.find(m.name); it != opts.workers.end()) workers = it->second;
+      ServiceState& st = services[i];
+      st.first_instance = static_cast<uint32_t>(instances.size());
+      st.replicas = static_cast<uint32_t>(where.host[i].size());
+      // The service's own work spec wins over the run's default; memory-bound work still holds a core.
+      st.sleep = m.work == "sleep" || (m.work.empty() && opts.work == WorkMode::sleep);
+      for (uint32_t host : where.host[i]) instances.push_back(InstanceState{host, workers, 0, nullptr, nullptr});
     }
   }
 
@@ -155,13 +178,18 @@ struct Simulator::Impl {
     rr.start_us = r->arrival * 1e6;
     rr.latency_us = (now - r->arrival) * 1e6;
     rr.warmup = r->warmup;
+    rr.status = status_of(root->outcome);
     if (sinks.results) sinks.results->add_request(rr);
     if (r->warmup) {
       ++warmup_requests;
     } else {
       ++reported;
-      latency_sum_us += rr.latency_us;
-      latencies.add(rr.latency_us);
+      if (rr.status == model::RequestStatus::ok) {
+        latency_sum_us += rr.latency_us;
+        latencies.add(rr.latency_us);
+      } else {
+        ++failed;
+      }
       if (sinks.keep) sinks.keep->push_back(rr);
     }
     if (setup.workload.arrivals == model::ArrivalProcess::closed)
@@ -192,7 +220,12 @@ struct Simulator::Impl {
     v->parent = parent;
     v->api = api;
     v->service = topology.apis[api].service;
-    v->host = host_of[v->service];
+    ServiceState& s = services[v->service];
+    v->instance = s.first_instance + (s.replicas > 1 ? s.next_replica++ % s.replicas : 0);
+    v->host = instances[v->instance].host;
+    v->returned = v->timed_out = false;
+    v->outcome = Outcome::ok;
+    v->call_start = now;
     v->depth = depth;
     v->context = ctx;
     v->awaited = true;
@@ -220,7 +253,7 @@ struct Simulator::Impl {
 
   void admit(Visit* v) {
     v->arrive = now;
-    ServiceState& s = services[v->service];
+    InstanceState& s = instances[v->instance];
     if (s.workers == 0 || s.busy < s.workers) {
       ++s.busy;
       begin(v);
@@ -256,7 +289,7 @@ struct Simulator::Impl {
       return;
     }
     const double s = gap_us * 1e-6;
-    if (opts.work == WorkMode::sleep || opts.cpu_fraction <= 0) {
+    if (services[v->service].sleep || opts.cpu_fraction <= 0) {
       queue.push(now + s, Continuation{kGapDone, g, v});
       return;
     }
@@ -302,6 +335,10 @@ struct Simulator::Impl {
     ch->request_bytes = static_cast<double>(c.request_bytes);
     ch->response_bytes = static_cast<double>(c.response_bytes);
     ++p->refs;
+    if (c.timeout_us > 0 && c.awaited) {
+      ++ch->refs;  // the timer's
+      queue.push(now + c.timeout_us * 1e-6, Continuation{kCallTimeout, 0, ch});
+    }
     if (p->request->record) {
       ch->span = add_span(p->request, p->span, c.callee);
       SpanRecord& rec = p->request->spans.back();
@@ -315,8 +352,9 @@ struct Simulator::Impl {
   // the sending host, the rest as a wait folded into the message's delay.
   void send_message(Visit* v, bool request) {
     const double half = v->call_overhead_s / 2;
-    const double cpu = opts.work == WorkMode::cpu ? half * opts.overhead_cpu_fraction : 0.0;
-    const uint32_t from = request ? v->parent->host : v->host;
+    const Visit* sender = request ? v->parent : v;
+    const double cpu = services[sender->service].sleep ? 0.0 : half * opts.overhead_cpu_fraction;
+    const uint32_t from = sender->host;
     if (cpu > 0) {
       v->phase_start = now;
       v->phase_wait_s = half - cpu;
@@ -346,7 +384,8 @@ struct Simulator::Impl {
 
   void finish(Visit* v) {
     v->finish = now;
-    ServiceState& s = services[v->service];
+    if (v->plan.inject_error) v->outcome = worst(v->outcome, Outcome::error);
+    InstanceState& s = instances[v->instance];
     --s.busy;
     if (s.head) {
       // The next in line starts from the queue, not from here: no recursion through a long line.
@@ -360,7 +399,11 @@ struct Simulator::Impl {
     overhead_sum_us += v->overhead_us;
     unabsorbed_sum_us += std::max(0.0, v->overhead_us - v->absorbed_us);
     if (!v->request->warmup && sinks.results) sinks.results->add_invocation(v->api, (now - v->arrive) * 1e6);
-    if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].finish_s = now;
+    if (v->span >= 0) {
+      SpanRecord& rec = v->request->spans[static_cast<size_t>(v->span)];
+      rec.finish_s = now;
+      rec.error = rec.error || v->outcome != Outcome::ok;
+    }
     if (v->parent) {
       send_message(v, false);
     } else {
@@ -370,13 +413,36 @@ struct Simulator::Impl {
   }
 
   void returned(Visit* v) {
+    if (v->timed_out) {  // its caller gave up on it already
+      unref(v);
+      return;
+    }
+    v->returned = true;
     Visit* p = v->parent;
     if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].call_end_s = now;
     if (v->awaited) {
+      p->outcome = worst(p->outcome, v->outcome);
       // An awaited call holds its caller in this step, so the caller is still there. Expected: the
       // callee's own time and the overhead as it ran (its CPU share may have waited for a core:
       // contention, not to be absorbed); the rest of the call's time is the messages'.
       p->expected_us[v->parent_call] = (v->finish - v->arrive + v->overhead_done_s) * 1e6;
+      if (--p->pending == 0) step_done(p);
+    }
+    unref(v);
+  }
+
+  // The caller stops waiting: the call counts as done now, with the caller's own status timeout.
+  void timed_out(Visit* v) {
+    if (!v->returned) {
+      v->timed_out = true;
+      Visit* p = v->parent;
+      p->outcome = worst(p->outcome, Outcome::timeout);
+      if (v->span >= 0) {
+        SpanRecord& rec = v->request->spans[static_cast<size_t>(v->span)];
+        rec.call_end_s = now;
+        rec.error = true;
+      }
+      p->expected_us[v->parent_call] = (now - v->call_start) * 1e6;  // waited as long as it was allowed to
       if (--p->pending == 0) step_done(p);
     }
     unref(v);
@@ -393,6 +459,7 @@ struct Simulator::Impl {
       case kCallReturned: returned(v); break;
       case kRequestCpuDone: overhead_cpu_done(v, true); break;
       case kResponseCpuDone: overhead_cpu_done(v, false); break;
+      case kCallTimeout: timed_out(v); break;
       default: throw Error(ErrorKind::internal, "unknown simulation event " + std::to_string(c.kind));
     }
   }
@@ -454,8 +521,9 @@ struct Simulator::Impl {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     st.peak_rss_bytes = static_cast<uint64_t>(ru.ru_maxrss) * 1024;
-    if (reported > 0) {
-      st.mean_latency_us = latency_sum_us / static_cast<double>(reported);
+    st.failed_requests = failed;
+    if (reported > failed) {
+      st.mean_latency_us = latency_sum_us / static_cast<double>(reported - failed);
       st.p50_us = latencies.quantile(0.5);
       st.p90_us = latencies.quantile(0.9);
       st.p99_us = latencies.quantile(0.99);
@@ -477,8 +545,10 @@ struct Simulator::Impl {
       u.name = hosts[h].name;
       u.cores = hosts[h].cores;
       u.utilisation = now > 0 ? rs.busy_core_s[h] / (hosts[h].cores * now) : 0.0;
-      for (size_t s = 0; s < host_of.size(); ++s)
-        if (host_of[s] == h) u.services.push_back(topology.services[s].name);
+      for (size_t s = 0; s < where.host.size(); ++s)
+        for (size_t r = 0; r < where.host[s].size(); ++r)
+          if (where.host[s][r] == h)
+            u.services.push_back(topology.services[s].name + (where.host[s].size() > 1 ? "#" + std::to_string(r) : ""));
       st.hosts.push_back(std::move(u));
     }
     return st;
@@ -488,7 +558,7 @@ struct Simulator::Impl {
   const SimSetup& setup;
   const SimOptions& opts;
   const std::vector<HostSpec>& hosts;
-  const std::vector<uint32_t>& host_of;
+  const Placement& where;
   SimSinks sinks;
   model::Sampler sampler;
   model::ArrivalSchedule schedule;
@@ -496,18 +566,19 @@ struct Simulator::Impl {
   Resources resources;
   SpanRecorder recorder;
   std::vector<ServiceState> services;
+  std::vector<InstanceState> instances;
   Pool<Visit> visit_pool;
   Pool<RequestState> requests;
   Pool<PendingArrival> arrivals;
   double now = 0;
-  uint64_t issued = 0, completed = 0, reported = 0, warmup_requests = 0, visits = 0, truncated = 0, spans_started = 0;
+  uint64_t issued = 0, completed = 0, reported = 0, failed = 0, warmup_requests = 0, visits = 0, truncated = 0, spans_started = 0;
   double latency_sum_us = 0, overhead_sum_us = 0, unabsorbed_sum_us = 0, queue_wait_us = 0;
   stats::QuantileSketch latencies;
 };
 
 Simulator::Simulator(const model::Topology& topology, const SimSetup& setup, const std::vector<HostSpec>& hosts,
-                     const std::vector<uint32_t>& host_of, SimSinks sinks)
-    : impl_(std::make_unique<Impl>(topology, setup, hosts, host_of, std::move(sinks))) {}
+                     const Placement& placement, SimSinks sinks)
+    : impl_(std::make_unique<Impl>(topology, setup, hosts, placement, std::move(sinks))) {}
 Simulator::~Simulator() = default;
 SimStats Simulator::run() { return impl_->run(); }
 

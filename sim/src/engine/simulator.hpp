@@ -25,9 +25,9 @@ struct SimSinks {
 
 class Simulator {
  public:
-  // hosts: expanded platform hosts; host_of: the host of each service.
+  // hosts: expanded platform hosts; placement: where each service's replicas run. All must outlive it.
   Simulator(const model::Topology& topology, const SimSetup& setup, const std::vector<HostSpec>& hosts,
-            const std::vector<uint32_t>& host_of, SimSinks sinks);
+            const Placement& placement, SimSinks sinks);
   ~Simulator();
   SimStats run();
 

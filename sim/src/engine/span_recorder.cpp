@@ -32,6 +32,7 @@ CallTree SpanRecorder::build(uint64_t request_id, const std::vector<SpanRecord>&
     n.kind = head == 0 ? NodeKind::root : NodeKind::rpc;
     n.start_us = us(rec.arrive_s);
     n.duration_us = us(rec.finish_s) - n.start_us;
+    n.error = rec.error;
     if (head > 0) {
       n.caller_start_us = us(rec.call_start_s);
       n.caller_duration_us = us(rec.call_end_s) - n.caller_start_us;

@@ -18,6 +18,7 @@ struct SpanRecord {
   double arrive_s = 0;       // callee side: a worker takes the request (root: it arrives) ...
   double finish_s = 0;       // ... and the response leaves it
   int64_t request_bytes = -1, response_bytes = -1;
+  bool error = false;        // it answered with an error, or its caller gave up on it
 };
 
 class SpanRecorder {

@@ -69,7 +69,7 @@ void SpanAttributes::apply(Span& span, std::string_view key, const AttributeValu
     v.append_text(text);
     span.attributes.emplace_back(ctx_.catalog.names.intern(key), ctx_.catalog.names.intern(text));
   }
-  if (key.size() < 5) {
+  if (key.size() <= 5) {  // "error" is the only short key read
     if (key == "error" && truthy(v)) span.error = true;
     return;
   }

@@ -11,7 +11,7 @@
 // faster for big sweeps, and written into every summary so it is never silent.
 //
 //   PlatformSpec p = load_platform_file("configs/platforms/default.yaml");
-//   std::vector<HostSpec> hosts = p.expand_hosts(topology.services.size());
+//   std::vector<HostSpec> hosts = p.expand_hosts(placement_units(topology));
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,7 +32,8 @@ struct LinkSpec {
 
 struct HostSpec {
   std::string name;
-  // 1: one host called `name`; N > 1: N hosts name-0 ... name-(N-1); 0 ("auto"): one per service.
+  // 1: one host called `name`; N > 1: N hosts name-0 ... name-(N-1); 0 ("auto"): one per placement
+  // unit (a service's instance, or a group's; see placement.hpp).
   uint32_t count = 1;
   uint32_t cores = 4;
   double speed_flops = 1e9;     // of one core; local work is calibrated so an idle core runs it in its fitted time
@@ -49,9 +50,9 @@ struct PlatformSpec {
   double tcp_gamma_bytes = 4194304;               // TCP window: caps a message's rate at gamma / (2 · route latency)
   std::vector<HostSpec> hosts{HostSpec{"node", 0, 4, 1e9, std::nullopt}};
 
-  // One entry per concrete host (count expanded, link filled in). Throws Error(bad_value) on an empty
-  // platform or duplicate host names.
-  std::vector<HostSpec> expand_hosts(size_t services) const;
+  // One entry per concrete host (count expanded, `auto` to `units`, link filled in). Throws
+  // Error(bad_value) on an empty platform or duplicate host names.
+  std::vector<HostSpec> expand_hosts(size_t units) const;
   void validate() const;  // throws Error(bad_value) naming the key
   friend bool operator==(const PlatformSpec&, const PlatformSpec&) = default;
 };

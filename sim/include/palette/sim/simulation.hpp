@@ -82,6 +82,7 @@ struct HostUsage {
 
 struct SimStats {
   uint64_t requests = 0;         // reported (after warm-up)
+  uint64_t failed_requests = 0;  // of them, answered with an error or a timeout (not in the quantiles)
   uint64_t warmup_requests = 0;
   uint64_t visits = 0;           // API invocations simulated (all requests)
   uint64_t truncated_calls = 0;  // calls cut at the depth limit
@@ -89,7 +90,7 @@ struct SimStats {
   double sim_time_s = 0;         // simulated time at the end (last response)
   double wall_s = 0, cpu_s = 0;  // of the simulation loop alone (no set-up, no output)
   uint64_t peak_rss_bytes = 0;
-  double mean_latency_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0;
+  double mean_latency_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0;  // of the ok requests
   double network_overhead_us = 0;    // per visit, mean: time lost to messages beyond the planned overhead
   double unabsorbed_overhead_us = 0; // per visit, mean: of it, what live correction could not absorb
   double queue_wait_us = 0;          // per visit, mean: time waiting for a worker
