@@ -52,9 +52,9 @@ const model::Topology& traced27() {
   static const model::Topology t = [] {
     ingest::TraceSet set;
     ingest::SyntheticSpec spec;
-    spec.services = 16;
+    spec.services = 20;
     spec.apis_per_service = 2;
-    spec.depth = 5;
+    spec.depth = 6;
     spec.max_callees = 3;
     spec.call_probability = 0.9;
     spec.traces = 3000;

@@ -15,7 +15,9 @@ std::string hotel(int load) { return palette::test::shared_trace("dsb-hotel-jaeg
 
 TEST(CliSim, WritesTheResultsFolder) {
   palette::test::TempDir dir;
-  auto r = run_command(palette_cmd("sim " + hotel(25) + " --requests 2000 --spans 10 -o " + dir.file("out") + " 2>&1"));
+  auto r = run_command(palette_cmd("fit " + hotel(25) + " -o " + dir.file("topology.yaml") + " 2>&1"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run_command(palette_cmd("sim " + dir.file("topology.yaml") + " --requests 2000 --spans 10 -o " + dir.file("out") + " 2>&1"));
   ASSERT_EQ(r.status, 0) << r.out;
   for (const char* line : {"requests       19", "latency        p50 ", "simulated      ", "hosts          node-0 ", "wrote          "})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
