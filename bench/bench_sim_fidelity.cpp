@@ -22,29 +22,20 @@
 #include "palette/sim/simulation.hpp"
 #include "palette/stats/compare.hpp"
 #include "palette/topology/fit.hpp"
+#include "trace_level.hpp"
 
 using namespace palette;
 using namespace palette::sim;
 
 namespace {
 
-struct Level {
-  ingest::TraceSet traces;
-  std::vector<double> root_us;
-  double rate_per_s = 0;
-};
-
-const Level& level(int load) {
-  static std::map<int, Level> levels;
+const test::TraceLevel& level(int load) {
+  static std::map<int, test::TraceLevel> levels;
   auto it = levels.find(load);
   if (it != levels.end()) return it->second;
-  Level l;
-  l.traces = ingest::load_traces(
-      {std::string(PALETTE_SHARED_TRACES) + "/dsb-hotel-jaeger/hotel_load" + std::to_string(load) + ".jaeger.json"}, {});
-  for (const auto& t : l.traces.traces) l.root_us.push_back(static_cast<double>(t.root().duration_us));
-  model::Topology fitted = model::fit_topology(l.traces, {});
-  l.rate_per_s = fitted.arrival_rate_per_s;
-  return levels.emplace(load, std::move(l)).first->second;
+  return levels
+      .emplace(load, test::load_trace_level(std::string(PALETTE_SHARED_TRACES) + "/dsb-hotel-jaeger/hotel_load" + std::to_string(load) + ".jaeger.json"))
+      .first->second;
 }
 
 const model::Topology& topology25() {
@@ -97,21 +88,18 @@ double calibrated_share() {
 
 void BM_TracedRate(benchmark::State& state, const std::string& relative) {
   const std::string path = std::string(PALETTE_SHARED_TRACES) + "/" + relative;
-  ingest::TraceSet traces;
+  test::TraceLevel l;
   try {
-    traces = ingest::load_traces({path}, {});
+    l = test::load_trace_level(path);
   } catch (const Error& e) {
     state.SkipWithError(e.what());
     return;
   }
-  if (traces.traces.size() < 100) {
-    state.SkipWithError(("skipped: " + std::to_string(traces.traces.size()) + " traces read (no reader for this format yet?)").c_str());
+  if (l.traces.traces.size() < 100) {
+    state.SkipWithError(("skipped: " + std::to_string(l.traces.traces.size()) + " traces read (no reader for this format yet?)").c_str());
     return;
   }
-  const model::Topology t = model::fit_topology(traces, {});
-  std::vector<double> real;
-  for (const auto& tr : traces.traces)
-    if (tr.root().has_timing() && !tr.root().error) real.push_back(static_cast<double>(tr.root().duration_us));
+  const model::Topology t = model::fit_topology(l.traces, {});
   for (auto _ : state) {
     SimSetup s;
     s.workload.rate_per_s = t.arrival_rate_per_s;
@@ -121,14 +109,14 @@ void BM_TracedRate(benchmark::State& state, const std::string& relative) {
     std::vector<double> sim;
     for (const auto& q : simulate(t, s).requests)
       if (q.status == model::RequestStatus::ok) sim.push_back(q.latency_us);
-    report(state, sim, real);
+    report(state, sim, l.root_us);
   }
   state.counters["rate"] = t.arrival_rate_per_s;
-  state.counters["traces"] = static_cast<double>(traces.traces.size());
+  state.counters["traces"] = static_cast<double>(l.traces.traces.size());
 }
 
 void BM_WhatIf(benchmark::State& state, const std::string& way, int load) {
-  const Level& target = level(load);
+  const test::TraceLevel& target = level(load);
   for (auto _ : state) {
     if (way == "inferred") {
       report(state, run(inferred(), target.rate_per_s), target.root_us);

@@ -17,19 +17,25 @@
 namespace palette::cli {
 namespace {
 
+// A whole number >= 0, or -1 when the text is not one.
+long whole_number(const std::string& s) {
+  size_t end = 0;
+  long v = -1;
+  try {
+    v = std::stol(s, &end);
+  } catch (const std::exception&) {
+    return -1;
+  }
+  return end == s.size() && v >= 0 ? v : -1;
+}
+
 // "svc=N,svc=N" or a plain N for every service.
 std::map<std::string, uint32_t> parse_workers(const std::string& text, const model::Topology& t) {
   std::map<std::string, uint32_t> out;
   if (text.empty()) return out;
   auto number = [&](const std::string& s) {
-    size_t end = 0;
-    long v = -1;
-    try {
-      v = std::stol(s, &end);
-    } catch (const std::exception&) {
-      end = 0;
-    }
-    if (end != s.size() || v < 0) throw Error(ErrorKind::bad_value, "expected a worker count >= 0, got \"" + s + "\"").at_key("--workers");
+    long v = whole_number(s);
+    if (v < 0) throw Error(ErrorKind::bad_value, "expected a worker count >= 0, got \"" + s + "\"").at_key("--workers");
     return static_cast<uint32_t>(v);
   };
   if (text.find('=') == std::string::npos) {
@@ -102,17 +108,21 @@ struct DeploymentOptions {
   }
 };
 
+// Adds the trace-input options and the TOPOLOGY positional to `desc`, then parses; false on --help.
+bool parse_with_topology(const Args& args, const std::string& usage, po::options_description& desc, TraceInputOptions& in,
+                         std::vector<std::string>& inputs, po::variables_map& vm) {
+  in.add_to(desc);
+  desc.add_options()("inputs", po::value(&inputs)->multitoken(), "topology");
+  po::positional_options_description pos;
+  pos.add("inputs", -1);
+  return parse_options(args, usage, desc, pos, vm);
+}
+
 int64_t parse_spans(const std::string& spans) {
   if (spans == "all") return -1;
   if (spans == "none") return 0;
-  size_t end = 0;
-  long n = -1;
-  try {
-    n = std::stol(spans, &end);
-  } catch (const std::exception&) {
-    end = 0;
-  }
-  if (end != spans.size() || n < 0) throw Error(ErrorKind::bad_value, "expected all, none or a count, got \"" + spans + "\"").at_key("--spans");
+  long n = whole_number(spans);
+  if (n < 0) throw Error(ErrorKind::bad_value, "expected all, none or a count, got \"" + spans + "\"").at_key("--spans");
   return n;
 }
 
@@ -157,10 +167,6 @@ int sim(const Args& args) {
     ("allow-overload", po::bool_switch(&allow_overload), "run even when a host or service cannot keep up with the rate (queues grow without end)")
     ("output,o", po::value(&output), "results folder (required): latencies.csv, summary.json, timing.json, spans.json")
     ("force", po::bool_switch(&force), "replace results already in the folder");
-  in.add_to(desc);
-  desc.add_options()("inputs", po::value(&inputs)->multitoken(), "topology");
-  po::positional_options_description pos;
-  pos.add("inputs", -1);
   po::variables_map vm;
   const std::string usage =
       "palette sim TOPOLOGY [--platform P] [--placement ...] [--rate R] (--requests N | --duration T) [--arrivals ...]\n"
@@ -170,7 +176,7 @@ int sim(const Args& args) {
       "correction. TOPOLOGY is a topology.yaml, or trace files to fit one from. Writes DIR/latencies.csv\n"
       "(request_id,root_api,start_us,latency_us,status), DIR/summary.json (quantiles, per-API quantiles,\n"
       "utilisation per host), DIR/timing.json (wall time, requests and events per second) and DIR/spans.json.";
-  if (!parse_options(args, usage, desc, pos, vm)) return 0;
+  if (!parse_with_topology(args, usage, desc, in, inputs, vm)) return 0;
   if (output.empty()) throw Error(ErrorKind::missing, "give a results folder").at_key("--output");
   if (!force && std::filesystem::exists(output + "/latencies.csv"))
     throw Error(ErrorKind::bad_value, "already holds results; not overwriting them").at_file(output).with_hint("pass --force to replace them");
@@ -235,10 +241,6 @@ int calibrate(const Args& args) {
     ("rate", po::value(&rate), "that level's request rate (default: the rate its traces record)")
     ("trial-requests", po::value(&co.requests)->default_value(co.requests), "requests per trial simulation");
   dep.add_to(desc);
-  in.add_to(desc);
-  desc.add_options()("inputs", po::value(&inputs)->multitoken(), "topology");
-  po::positional_options_description pos;
-  pos.add("inputs", -1);
   po::variables_map vm;
   const std::string usage =
       "palette sim calibrate TOPOLOGY --against TRACES [--rate R] [--platform P] [--placement ...] [--cores N]\n\n"
@@ -246,7 +248,7 @@ int calibrate(const Args& args) {
       "the share of local work and call overhead that is CPU work on the given platform and placement (the rest\n"
       "waits without a core) so that simulating at the second level's rate reproduces its latencies (least KS),\n"
       "and prints the options that use it.";
-  if (!parse_options(args, usage, desc, pos, vm)) return 0;
+  if (!parse_with_topology(args, usage, desc, in, inputs, vm)) return 0;
   if (against.empty()) throw Error(ErrorKind::missing, "give the traces of a second load level").at_key("--against");
   Progress bar("calibrate");
   model::Topology topology = load_input(inputs, in, bar);

@@ -13,28 +13,22 @@
 namespace palette::sim {
 namespace {
 
-bool write_all(int fd, const char* data, size_t n) {
+// Moves exactly n bytes through `io` (read or write), going on after short transfers and signals;
+// false on end of file or error.
+template <class Io, class Byte>
+bool move_all(Io io, int fd, Byte* data, size_t n) {
   while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    data += w;
-    n -= static_cast<size_t>(w);
+    ssize_t done = io(fd, data, n);
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) return false;
+    data += done;
+    n -= static_cast<size_t>(done);
   }
   return true;
 }
 
-// Reads exactly n bytes; false on end of file or error.
-bool read_all(int fd, char* data, size_t n) {
-  while (n > 0) {
-    ssize_t r = ::read(fd, data, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    data += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
+bool write_all(int fd, const char* data, size_t n) { return move_all(::write, fd, data, n); }
+bool read_all(int fd, char* data, size_t n) { return move_all(::read, fd, data, n); }
 
 void send_message(int fd, char type, const std::string& payload) {
   uint64_t n = payload.size();

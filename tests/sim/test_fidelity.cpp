@@ -13,24 +13,15 @@
 #include "palette/stats/compare.hpp"
 #include "palette/topology/fit.hpp"
 #include "support.hpp"
+#include "trace_level.hpp"
 
 using namespace palette;
 using namespace palette::sim;
 
 namespace {
 
-struct Level {
-  ingest::TraceSet traces;
-  std::vector<double> root_us;
-  double rate_per_s = 0;
-};
-
-Level load_level(int load) {
-  Level l;
-  l.traces = ingest::load_traces({test::shared_trace("dsb-hotel-jaeger/hotel_load" + std::to_string(load) + ".jaeger.json")}, {});
-  for (const auto& t : l.traces.traces) l.root_us.push_back(static_cast<double>(t.root().duration_us));
-  l.rate_per_s = model::fit_topology(l.traces, {}).arrival_rate_per_s;
-  return l;
+test::TraceLevel load_level(int load) {
+  return test::load_trace_level(test::shared_trace("dsb-hotel-jaeger/hotel_load" + std::to_string(load) + ".jaeger.json"));
 }
 
 struct Errors {
@@ -59,7 +50,7 @@ void print(const char* what, const Errors& e) {
 }  // namespace
 
 TEST(Fidelity, HotelAtItsTracedRate) {
-  Level l25 = load_level(25);
+  test::TraceLevel l25 = load_level(25);
   model::Topology t = model::fit_topology(l25.traces, {});
   EXPECT_NEAR(t.arrival_rate_per_s, 24.1, 0.5);
   Errors e = against(l25.root_us, run(t, SimSetup{}, t.arrival_rate_per_s, 20000));
@@ -70,7 +61,7 @@ TEST(Fidelity, HotelAtItsTracedRate) {
 }
 
 TEST(Fidelity, HotelWhatIfFrom25To100And150) {
-  Level l25 = load_level(25), l100 = load_level(100), l150 = load_level(150);
+  test::TraceLevel l25 = load_level(25), l100 = load_level(100), l150 = load_level(150);
   model::Topology t = model::fit_topology(l25.traces, {});
 
   // Inferred: the load-25 traces show no worker limit; cores stay the default platform's. The

@@ -40,19 +40,43 @@ void expect_all_near(const std::vector<double>& xs, double expected, double tol 
   for (double x : xs) EXPECT_NEAR(x, expected, tol);
 }
 
-// A calls B and C, sequentially or concurrently; A's 100 µs of work all before its calls.
+// A calls B and C, sequentially or concurrently, A's work all before its calls; every call with the
+// same overhead and (when >= 0) the same payload each way.
+struct TwoCalls {
+  bool concurrent = false;
+  double a_us = 100, b_us = 300, c_us = 500;
+  double overhead_us = 0, bytes = -1;
+  model::Topology build() const {
+    test::TopologyBuilder b;
+    uint32_t sa = b.service("a"), sb = b.service("b"), sc = b.service("c");
+    auto a = b.api(sa, "op", Distribution::constant(a_us));
+    auto bb = b.api(sb, "op", Distribution::constant(b_us));
+    auto cc = b.api(sc, "op", Distribution::constant(c_us));
+    if (concurrent) b.steps(a, {{bb, cc}}, {1, 0});
+    else b.steps(a, {{bb}, {cc}}, {1, 0, 0});
+    b.edge(a, bb, overhead_us, bytes, bytes);
+    b.edge(a, cc, overhead_us, bytes, bytes);
+    b.root(a);
+    return b.build();
+  }
+};
+
 model::Topology two_calls(bool concurrent, double overhead_us = 0, double bytes = -1) {
-  test::TopologyBuilder b;
-  uint32_t sa = b.service("a"), sb = b.service("b"), sc = b.service("c");
-  auto a = b.api(sa, "op", Distribution::constant(100));
-  auto bb = b.api(sb, "op", Distribution::constant(300));
-  auto cc = b.api(sc, "op", Distribution::constant(500));
-  if (concurrent) b.steps(a, {{bb, cc}}, {1, 0});
-  else b.steps(a, {{bb}, {cc}}, {1, 0, 0});
-  b.edge(a, bb, overhead_us, bytes, bytes);
-  b.edge(a, cc, overhead_us, bytes, bytes);
-  b.root(a);
-  return b.build();
+  TwoCalls t;
+  t.concurrent = concurrent;
+  t.overhead_us = overhead_us;
+  t.bytes = bytes;
+  return t.build();
+}
+
+// Links of bandwidth W and latency L (bytes/s, s); correction off so messages show in full.
+SimSetup network_setup(double W, double L, bool fast) {
+  SimSetup s;
+  s.platform = quiet_platform(3);
+  s.platform.link = LinkSpec{W, L};
+  s.options.correction = false;
+  s.options.fast_path = fast;
+  return s;
 }
 
 }  // namespace
@@ -83,11 +107,7 @@ TEST(Structure, PayloadAddsLatencyPlusBytesOverBandwidth) {
   // come back 200 µs apart and do not overlap.
   const double L = 100e-6, W = 1.25e8, B = 5000;
   for (bool fast : {true, false}) {
-    SimSetup s;
-    s.platform = quiet_platform(3);
-    s.platform.link = LinkSpec{W, L};
-    s.options.correction = false;
-    s.options.fast_path = fast;
+    SimSetup s = network_setup(W, L, fast);
     const double message_us = (2 * L + B / W) * 1e6;
     expect_all_near(latencies(two_calls(false, 0, B), s), 100 + 300 + 500 + 4 * message_us);
     expect_all_near(latencies(two_calls(true, 0, B), s), 100 + 500 + 2 * message_us + B / W * 1e6);
@@ -115,46 +135,34 @@ TEST(Structure, CorrectionTakesThePlannedNetworkBackOutOfLaterWork) {
 
 TEST(Structure, ConcurrentTransfersShareTheCallersLink) {
   // Both of A's calls leave A's host at the same instant with 1 MB each over 1 Gbps: while both
-  // are on A's uplink each gets half of it, so each request message takes 2·B/W (plus latency).
+  // are on A's uplink each gets half of it, so each request message takes 2·B/W (plus latency); the
+  // responses (B and C take 100 µs each) come back together and share A's downlink the same way.
   const double W = 1.25e8, B = 1e6, L = 10e-6;
+  TwoCalls calls;
+  calls.concurrent = true;
+  calls.a_us = 0;
+  calls.b_us = calls.c_us = 100;
+  calls.bytes = B;
   for (bool fast : {true, false}) {
-    test::TopologyBuilder b;
-    uint32_t sa = b.service("a"), sb = b.service("b"), sc = b.service("c");
-    auto a = b.api(sa, "op", Distribution::constant(0));
-    auto bb = b.api(sb, "op", Distribution::constant(100));
-    auto cc = b.api(sc, "op", Distribution::constant(100));
-    b.steps(a, {{bb, cc}});
-    b.edge(a, bb, 0, B, 0);
-    b.edge(a, cc, 0, B, 0);
-    b.root(a);
-    SimSetup s;
-    s.platform = quiet_platform(3);
-    s.platform.link = LinkSpec{W, L};
-    s.options.correction = false;
-    s.options.fast_path = fast;
-    expect_all_near(latencies(b.build(), s), (2 * L + 2 * B / W) * 1e6 + 100 + 2 * L * 1e6, 1e-2);
+    SimSetup s = network_setup(W, L, fast);
+    expect_all_near(latencies(calls.build(), s), 2 * (2 * L + 2 * B / W) * 1e6 + 100, 1e-2);
   }
 }
 
 TEST(Structure, BurstsOnOneCoreShareIt) {
   // B and C (1 ms of work each) run on one single-core host, called concurrently: processor sharing
   // ends both at 2 ms. With two cores, 1 ms.
+  TwoCalls calls;
+  calls.concurrent = true;
+  calls.a_us = 0;
+  calls.b_us = calls.c_us = 1000;
   for (uint32_t cores : {1u, 2u}) {
     for (bool fast : {true, false}) {
-      test::TopologyBuilder b;
-      uint32_t sa = b.service("a"), sb = b.service("b"), sc = b.service("c");
-      auto a = b.api(sa, "op", Distribution::constant(0));
-      auto bb = b.api(sb, "op", Distribution::constant(1000));
-      auto cc = b.api(sc, "op", Distribution::constant(1000));
-      b.steps(a, {{bb, cc}});
-      b.edge(a, bb);
-      b.edge(a, cc);
-      b.root(a);
       SimSetup s;
       s.platform = quiet_platform(2, cores);
       s.placement = parse_placement("a=h-0,b=h-1,c=h-1");
       s.options.fast_path = fast;
-      expect_all_near(latencies(b.build(), s), cores == 1 ? 2000 : 1000, 1e-2);
+      expect_all_near(latencies(calls.build(), s), cores == 1 ? 2000 : 1000, 1e-2);
     }
   }
 }
