@@ -2,7 +2,9 @@
 // Helpers shared by the test modules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "palette/error.hpp"
+#include "palette/ingest/input.hpp"
 
 namespace palette::test {
 
@@ -59,6 +62,28 @@ inline std::string error_of(const std::function<void()>& f) {
   }
   return "(no error)";
 }
+
+// A ByteSource that hands out at most `step` bytes per read, as a pipe or a gzip stream may: puts read
+// boundaries everywhere in the parsers that stream it.
+class TrickleSource final : public ingest::ByteSource {
+ public:
+  TrickleSource(std::string text, size_t step, std::string name = "trickle.json")
+      : ByteSource(std::move(name), text.size()), text_(std::move(text)), step_(step) {}
+  uint64_t position_on_disk() const override { return pos_; }
+
+ protected:
+  size_t read_raw(char* buffer, size_t n) override {
+    size_t got = std::min({n, step_, text_.size() - pos_});
+    std::memcpy(buffer, text_.data() + pos_, got);
+    pos_ += got;
+    return got;
+  }
+
+ private:
+  std::string text_;
+  size_t step_;
+  size_t pos_ = 0;
+};
 
 // Runs a shell command, returns its exit status and captures stdout (and stderr if asked).
 struct CommandResult {

@@ -6,6 +6,7 @@
 
 #include "ingest/internal/json_units.hpp"
 #include "palette/error.hpp"
+#include "support.hpp"
 
 using namespace palette;
 using namespace palette::ingest;
@@ -13,25 +14,7 @@ using namespace palette::ingest::internal;
 
 namespace {
 
-// Hands out at most `step` bytes per read, to put chunk boundaries everywhere.
-class TrickleSource final : public ByteSource {
- public:
-  TrickleSource(std::string text, size_t step) : ByteSource("trickle.json", text.size()), text_(std::move(text)), step_(step) {}
-  uint64_t position_on_disk() const override { return pos_; }
-
- protected:
-  size_t read_raw(char* buffer, size_t n) override {
-    size_t got = std::min({n, step_, text_.size() - pos_});
-    std::memcpy(buffer, text_.data() + pos_, got);
-    pos_ += got;
-    return got;
-  }
-
- private:
-  std::string text_;
-  size_t step_;
-  size_t pos_ = 0;
-};
+using test::TrickleSource;
 
 std::vector<std::string> units_of(const std::string& text, std::vector<std::vector<std::string>> paths, size_t step,
                                   std::vector<std::string>* keys = nullptr) {
