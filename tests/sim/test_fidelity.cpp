@@ -1,5 +1,5 @@
-// Fidelity on real traces (DeathStarBench hotel): fit at load 25 and simulate at its traced rate
-// (target KS <= 0.08); the what-if to the load-100 and load-150 rates, with the capacity inferred
+// Fidelity on real traces: fit each dataset and simulate at its traced rate (target KS <= 0.08:
+// DeathStarBench hotel at load 25, OnlineBoutique fault-free); for hotel, the what-if to the load-100 and load-150 rates, with the capacity inferred
 // from the load-25 traces and calibrated at load 100. The full report (more requests, the user-given
 // way, finer calibration) is bench/bench_sim_fidelity.
 #include <gtest/gtest.h>
@@ -58,6 +58,17 @@ TEST(Fidelity, HotelAtItsTracedRate) {
   EXPECT_LE(e.ks, 0.08);
   EXPECT_LT(std::fabs(e.p50), 0.08);
   EXPECT_LT(std::fabs(e.p99), 0.12);
+}
+
+TEST(Fidelity, OnlineBoutiqueAtItsTracedRate) {
+  test::TraceLevel l = test::load_trace_level(test::shared_trace("nezha-onlineboutique-csv/faultfree_2022-08-23_17_00_trace.csv"));
+  ASSERT_GT(l.root_us.size(), 400u);
+  model::Topology t = model::fit_topology(l.traces, {});
+  Errors e = against(l.root_us, run(t, SimSetup{}, t.arrival_rate_per_s, 20000));
+  print("OnlineBoutique (fault-free) at its traced rate", e);
+  EXPECT_LE(e.ks, 0.08);
+  EXPECT_LT(std::fabs(e.p50), 0.15);
+  EXPECT_LT(std::fabs(e.p99), 0.2);
 }
 
 TEST(Fidelity, HotelWhatIfFrom25To100And150) {
