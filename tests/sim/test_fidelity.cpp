@@ -47,14 +47,21 @@ void print(const char* what, const Errors& e) {
   std::printf("%-44s KS %.3f  p50 err %+6.1f%%  p99 err %+6.1f%%\n", what, e.ks, 100 * e.p50, 100 * e.p99);
 }
 
+// Fits the traces and simulates them at their traced rate on the default platform.
+Errors at_traced_rate(const test::TraceLevel& l, const char* name) {
+  model::Topology t = model::fit_topology(l.traces, {});
+  EXPECT_NEAR(t.arrival_rate_per_s, l.rate_per_s, 1e-9);
+  Errors e = against(l.root_us, run(t, SimSetup{}, t.arrival_rate_per_s, 20000));
+  print(name, e);
+  return e;
+}
+
 }  // namespace
 
 TEST(Fidelity, HotelAtItsTracedRate) {
   test::TraceLevel l25 = load_level(25);
-  model::Topology t = model::fit_topology(l25.traces, {});
-  EXPECT_NEAR(t.arrival_rate_per_s, 24.1, 0.5);
-  Errors e = against(l25.root_us, run(t, SimSetup{}, t.arrival_rate_per_s, 20000));
-  print("hotel 25 at its traced rate", e);
+  EXPECT_NEAR(l25.rate_per_s, 24.1, 0.5);
+  Errors e = at_traced_rate(l25, "hotel 25 at its traced rate");
   EXPECT_LE(e.ks, 0.08);
   EXPECT_LT(std::fabs(e.p50), 0.08);
   EXPECT_LT(std::fabs(e.p99), 0.12);
@@ -63,9 +70,7 @@ TEST(Fidelity, HotelAtItsTracedRate) {
 TEST(Fidelity, OnlineBoutiqueAtItsTracedRate) {
   test::TraceLevel l = test::load_trace_level(test::shared_trace("nezha-onlineboutique-csv/faultfree_2022-08-23_17_00_trace.csv"));
   ASSERT_GT(l.root_us.size(), 400u);
-  model::Topology t = model::fit_topology(l.traces, {});
-  Errors e = against(l.root_us, run(t, SimSetup{}, t.arrival_rate_per_s, 20000));
-  print("OnlineBoutique (fault-free) at its traced rate", e);
+  Errors e = at_traced_rate(l, "OnlineBoutique (fault-free) at its traced rate");
   EXPECT_LE(e.ks, 0.08);
   EXPECT_LT(std::fabs(e.p50), 0.15);
   EXPECT_LT(std::fabs(e.p99), 0.2);
