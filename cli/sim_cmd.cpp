@@ -143,7 +143,7 @@ int sim(const Args& args) {
   TraceInputOptions in;
   DeploymentOptions dep;
   std::vector<std::string> inputs;
-  std::string arrivals = "poisson", spans = "none", span_format = "jaeger", output, replay;
+  std::string arrivals = "poisson", spans = "none", span_format = "jaeger", output, replay, reference_platform, reference_placement;
   double rate = 0, duration = 0, warmup = -1, think = 0;
   uint64_t requests = 0;
   uint32_t users = 0;
@@ -163,6 +163,9 @@ int sim(const Args& args) {
   dep.add_to(desc);
   desc.add_options()
     ("no-correction", po::bool_switch(&no_correction), "turn live correction off (messages then add their time on top of the planned overhead)")
+    ("reference-platform", po::value(&reference_platform),
+     "the platform the traces came from (default: this run's): correction takes back its idle message times, so a link change shows in full")
+    ("reference-placement", po::value(&reference_placement), "the placement the traces came from, with --reference-platform (default: round-robin)")
     ("no-fast-path", po::bool_switch(&no_fast_path), "send every CPU burst and message through SimGrid (slower; the reference the fast path matches)")
     ("allow-overload", po::bool_switch(&allow_overload), "run even when a host or service cannot keep up with the rate (queues grow without end)")
     ("output,o", po::value(&output), "results folder (required): latencies.csv, summary.json, timing.json, spans.json")
@@ -210,6 +213,12 @@ int sim(const Args& args) {
 
   sim::SimOptions& o = setup.options;
   o.correction = !no_correction;
+  if (!reference_platform.empty() || !reference_placement.empty()) {
+    sim::SimOptions::NetworkReference ref;
+    ref.platform = reference_platform.empty() ? setup.platform : sim::load_platform_file(reference_platform);
+    ref.placement = sim::parse_placement(reference_placement.empty() ? "round-robin" : reference_placement);
+    o.network_reference = ref;
+  }
   o.fast_path = !no_fast_path;
   o.allow_overload = allow_overload;
   o.spans = parse_spans(spans);

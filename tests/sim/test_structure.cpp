@@ -133,6 +133,35 @@ TEST(Structure, CorrectionTakesThePlannedNetworkBackOutOfLaterWork) {
   expect_all_near(latencies(t, s), 500 + 300 + 200);
 }
 
+TEST(Structure, ANetworkChangeShowsAgainstItsReference) {
+  // The plan's overhead holds the reference deployment's network (links of 50 µs: 200 µs for the
+  // call's two messages). Run on 250 µs links (1 ms of messages): correction takes back only the
+  // reference's 200 µs, so the change shows in full (+800 µs). Run on 10 µs links (40 µs): the call
+  // gets 160 µs faster. Without a reference, correction takes back the run's own network (as far as
+  // A's 400 µs of later work allows).
+  test::TopologyBuilder b;
+  uint32_t sa = b.service("a"), sb = b.service("b");
+  auto a = b.api(sa, "op", Distribution::constant(500));
+  auto bb = b.api(sb, "op", Distribution::constant(300));
+  b.steps(a, {{bb}}, {0.2, 0.8});
+  b.edge(a, bb, 0, 0, 0);
+  b.root(a);
+  model::Topology t = b.build();
+  SimSetup s;
+  s.platform = quiet_platform(2);
+  SimOptions::NetworkReference ref;
+  ref.platform = s.platform;
+  ref.platform.link = LinkSpec{1e12, 50e-6};
+  s.options.network_reference = ref;
+  s.platform.link = LinkSpec{1e12, 250e-6};
+  expect_all_near(latencies(t, s), 800 + 800);
+  s.platform.link = LinkSpec{1e12, 10e-6};
+  expect_all_near(latencies(t, s), 800 - 160);
+  s.options.network_reference.reset();
+  s.platform.link = LinkSpec{1e12, 250e-6};
+  expect_all_near(latencies(t, s), 800 + 1000 - 400);
+}
+
 TEST(Structure, ConcurrentTransfersShareTheCallersLink) {
   // Both of A's calls leave A's host at the same instant with 1 MB each over 1 Gbps: while both
   // are on A's uplink each gets half of it, so each request message takes 2·B/W (plus latency); the

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/pool.hpp"
+#include "engine/routes.hpp"
 #include "palette/error.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -47,16 +48,10 @@ struct HostState {
   sg4::Host* sg = nullptr;
 };
 
+// Who uses a link: one closed-form transfer, or any number in SimGrid (never both).
 struct LinkState {
-  double bandwidth = 0, latency = 0;
-  Transfer* fast_owner = nullptr;  // the one closed-form transfer on this link
+  Transfer* fast_owner = nullptr;
   uint32_t in_simgrid = 0;
-};
-
-struct Route {
-  uint32_t links[3] = {0, 0, 0};
-  uint32_t n = 0;
-  double latency = 0, rate = 0;
 };
 
 bool g_engine_created = false;
@@ -65,7 +60,7 @@ bool g_engine_created = false;
 
 struct Resources::Impl {
   Impl(const PlatformSpec& platform, const std::vector<HostSpec>& host_specs, EventQueue& q, Options o)
-      : queue(q), options(o), network(platform.network), layout(platform.layout), gamma(platform.tcp_gamma_bytes) {
+      : queue(q), options(o), network(platform.network), layout(platform.layout), routes(platform, host_specs) {
     if (g_engine_created)
       throw Error(ErrorKind::unsupported, "SimGrid runs one simulation per process").with_hint("run simulations isolated (SimOptions::isolate)");
     g_engine_created = true;
@@ -107,7 +102,7 @@ struct Resources::Impl {
     sg4::NetZone* zone = layout == Layout::star ? sg4::create_star_zone("palette") : sg4::create_full_zone("palette");
     std::vector<sg4::Link*> up(n), loop(n);
     std::vector<sg4::SplitDuplexLink*> duplex(n);
-    links.resize(3 * n + 1);
+    links.resize(routes.links().size());
     for (uint32_t i = 0; i < n; ++i) {
       const HostSpec& h = specs[i];
       HostState hs;
@@ -119,11 +114,7 @@ struct Resources::Impl {
       duplex[i] = zone->create_split_duplex_link(h.name + "_link", l.bandwidth_Bps);
       duplex[i]->set_latency(0)->seal();
       loop[i] = zone->create_link(h.name + "_loopback", platform.loopback.bandwidth_Bps)->set_latency(0)->seal();
-      links[2 * i] = LinkState{l.bandwidth_Bps, l.latency_s};
-      links[2 * i + 1] = LinkState{l.bandwidth_Bps, l.latency_s};
-      links[2 * n + i] = LinkState{platform.loopback.bandwidth_Bps, platform.loopback.latency_s};
     }
-    links[3 * n] = LinkState{platform.backbone.bandwidth_Bps, platform.backbone.latency_s};
     if (layout == Layout::star) {
       for (uint32_t i = 0; i < n; ++i) {
         zone->add_route(hosts[i].sg->get_netpoint(), nullptr, nullptr, nullptr,
@@ -145,32 +136,6 @@ struct Resources::Impl {
         }
     }
     zone->seal();
-  }
-
-  Route route(uint32_t src, uint32_t dst) const {
-    Route r;
-    const auto n = static_cast<uint32_t>(hosts.size());
-    if (src == dst) {
-      r.links[0] = 2 * n + src;
-      r.n = 1;
-    } else if (layout == Layout::star) {
-      r.links[0] = 2 * src;
-      r.links[1] = 2 * dst + 1;
-      r.n = 2;
-    } else {
-      r.links[0] = 2 * src;
-      r.links[1] = 3 * n;
-      r.links[2] = 2 * dst + 1;
-      r.n = 3;
-    }
-    double bw = std::numeric_limits<double>::infinity();
-    for (uint32_t k = 0; k < r.n; ++k) {
-      r.latency += links[r.links[k]].latency;
-      bw = std::min(bw, links[r.links[k]].bandwidth);
-    }
-    // CM02's TCP window: a flow cannot go faster than gamma per round trip.
-    r.rate = r.latency > 0 ? std::min(bw, gamma / (2 * r.latency)) : bw;
-    return r;
   }
 
   // SimGrid's clock to `now` (it lags while SimGrid is idle).
@@ -222,7 +187,7 @@ struct Resources::Impl {
     t->src = src;
     t->dst = dst;
     t->bytes = bytes;
-    Route r = route(src, dst);
+    const Route r = routes.route(src, dst);
     t->nlinks = r.n;
     std::copy(r.links, r.links + r.n, t->links);
     t->rate = r.rate;
@@ -373,10 +338,10 @@ struct Resources::Impl {
   Options options;
   NetworkModel network;
   Layout layout;
-  double gamma;
+  Routes routes;
   std::unique_ptr<sg4::Engine> engine;
   std::vector<HostState> hosts;
-  std::vector<LinkState> links;  // per host: 2i up, 2i+1 down; 2n+i loopback; 3n backbone
+  std::vector<LinkState> links;  // numbered as Routes numbers them
   Pool<Burst> bursts;
   Pool<Transfer> transfers;
   uint64_t inflight = 0;
@@ -397,8 +362,7 @@ bool Resources::handle(const Event& e, double now, Continuation* out) { return i
 bool Resources::busy() const { return impl_->inflight > 0; }
 bool Resources::advance(double t) { return impl_->advance(t); }
 double Resources::idle_message_time(uint32_t src, uint32_t dst, double bytes) const {
-  Route r = impl_->route(src, dst);
-  return r.latency + (bytes > 0 ? bytes / r.rate : 0.0);
+  return impl_->routes.idle_time(src, dst, bytes);
 }
 const ResourceStats& Resources::stats() const { return impl_->stats; }
 

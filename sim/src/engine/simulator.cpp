@@ -10,6 +10,7 @@
 #include "engine/event_queue.hpp"
 #include "engine/pool.hpp"
 #include "engine/resources.hpp"
+#include "engine/routes.hpp"
 #include "engine/span_recorder.hpp"
 #include "palette/error.hpp"
 #include "palette/topology/model_sampling.hpp"
@@ -52,9 +53,9 @@ struct Visit {
   bool returned = false, timed_out = false;  // to its caller: the response arrived / the caller gave up first
   Outcome outcome = Outcome::ok;
   double call_start = 0;       // when its caller issued the call
+  double net_reference_s = 0;  // the idle time of its two messages in the reference deployment
   double call_overhead_s = 0;  // planned; half before the request message, half before the response
-  double overhead_done_s = 0;  // how long those halves took (longer than planned when their CPU share waits for a core)
-  double phase_start = 0, phase_wait_s = 0;
+  double phase_wait_s = 0;  // the wait that follows the CPU share of an overhead half
   double request_bytes = 0, response_bytes = 0;
   model::InvocationPlan plan;
   uint32_t step = 0, pending = 0;  // current step; awaited calls not back yet
@@ -112,6 +113,9 @@ struct Simulator::Impl {
         opts(s.options),
         hosts(h),
         where(placement),
+        ref_hosts(s.options.network_reference ? s.options.network_reference->platform.expand_hosts(placement_units(t)) : h),
+        ref_where(s.options.network_reference ? place_services(t, ref_hosts, s.options.network_reference->placement) : placement),
+        ref_routes(s.options.network_reference ? s.options.network_reference->platform : s.platform, ref_hosts),
         sinks(std::move(k)),
         sampler(t, s.options.seed),
         schedule(s.workload, sampler),
@@ -230,7 +234,6 @@ struct Simulator::Impl {
     v->context = ctx;
     v->awaited = true;
     v->call_overhead_s = 0;
-    v->overhead_done_s = 0;
     v->request_bytes = v->response_bytes = 0;
     v->refs = 1;
     v->arrive = now;
@@ -334,6 +337,8 @@ struct Simulator::Impl {
     ch->call_overhead_s = c.overhead_us * 1e-6;
     ch->request_bytes = static_cast<double>(c.request_bytes);
     ch->response_bytes = static_cast<double>(c.response_bytes);
+    const uint32_t from = reference_host(p), to = reference_host(ch);
+    ch->net_reference_s = ref_routes.idle_time(from, to, ch->request_bytes) + ref_routes.idle_time(to, from, ch->response_bytes);
     ++p->refs;
     if (c.timeout_us > 0 && c.awaited) {
       ++ch->refs;  // the timer's
@@ -348,6 +353,13 @@ struct Simulator::Impl {
     send_message(ch, true);
   }
 
+  // Where a visit's instance ran in the reference deployment (its replica there, or the last one).
+  uint32_t reference_host(const Visit* v) const {
+    const auto& replicas = ref_where.host[v->service];
+    const uint32_t r = v->instance - services[v->service].first_instance;
+    return replicas[std::min<size_t>(r, replicas.size() - 1)];
+  }
+
   // One of a call's two messages, after its half of the call overhead: the CPU share of that half on
   // the sending host, the rest as a wait folded into the message's delay.
   void send_message(Visit* v, bool request) {
@@ -356,12 +368,10 @@ struct Simulator::Impl {
     const double cpu = services[sender->service].sleep ? 0.0 : half * opts.overhead_cpu_fraction;
     const uint32_t from = sender->host;
     if (cpu > 0) {
-      v->phase_start = now;
       v->phase_wait_s = half - cpu;
       resources.compute(from, now, cpu, Continuation{request ? kRequestCpuDone : kResponseCpuDone, 0, v});
       return;
     }
-    v->overhead_done_s += half;
     message_after(v, request, half);
   }
 
@@ -371,7 +381,6 @@ struct Simulator::Impl {
   }
 
   void overhead_cpu_done(Visit* v, bool request) {
-    v->overhead_done_s += now - v->phase_start + v->phase_wait_s;
     message_after(v, request, v->phase_wait_s);
   }
 
@@ -422,10 +431,10 @@ struct Simulator::Impl {
     if (v->span >= 0) v->request->spans[static_cast<size_t>(v->span)].call_end_s = now;
     if (v->awaited) {
       p->outcome = worst(p->outcome, v->outcome);
-      // An awaited call holds its caller in this step, so the caller is still there. Expected: the
-      // callee's own time and the overhead as it ran (its CPU share may have waited for a core:
-      // contention, not to be absorbed); the rest of the call's time is the messages'.
-      p->expected_us[v->parent_call] = (v->finish - v->arrive + v->overhead_done_s) * 1e6;
+      // An awaited call holds its caller in this step, so the caller is still there. Expected: all
+      // of the call's time but the network the plan already held (the reference's idle message
+      // time) — queueing, contention and a slower or faster network than the reference all stay.
+      p->expected_us[v->parent_call] = (now - v->call_start - v->net_reference_s) * 1e6;
       if (--p->pending == 0) step_done(p);
     }
     unref(v);
@@ -559,6 +568,9 @@ struct Simulator::Impl {
   const SimOptions& opts;
   const std::vector<HostSpec>& hosts;
   const Placement& where;
+  const std::vector<HostSpec> ref_hosts;
+  const Placement ref_where;
+  const Routes ref_routes;
   SimSinks sinks;
   model::Sampler sampler;
   model::ArrivalSchedule schedule;

@@ -7,7 +7,8 @@
 // core takes the fitted time (or as plain waits, `work = sleep`), each call as a request message, the
 // callee's invocation, and a response message, with the planned call overhead split between them.
 // Live correction (Sampler::correct_gap) takes the network time the plan already counted in its call
-// overhead back out of the caller's later local work; queueing and CPU contention are never absorbed.
+// overhead (the idle message time of the reference deployment) back out of the caller's later local
+// work; queueing, CPU contention and link sharing are never absorbed.
 //
 // Outputs (when output_dir is set): latencies.csv and summary.json (model::RunResults, the same
 // shape the emulator writes), and spans.json — the simulated requests as Jaeger (or OTLP) traces that
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,16 @@ struct SimOptions {
   // not run on the simulated hosts). Calibration may raise it: then overhead grows with contention.
   double overhead_cpu_fraction = 0.0;
   bool correction = true;              // live correction of local work (see above)
+  // The deployment the traces came from, for live correction: the planned call overhead holds the
+  // network of *that* deployment, so what correction takes back out of the caller's later work is the
+  // idle time of the call's two messages there. Unset: this run's own platform and placement. Set it
+  // to the baseline when a run changes links or placement, so the change shows in full (faster or
+  // slower); contention beyond idle links always shows.
+  struct NetworkReference {
+    PlatformSpec platform;
+    PlacementSpec placement;
+  };
+  std::optional<NetworkReference> network_reference;
   bool fast_path = true;               // closed-form uncontended resource uses (exact); off: all through SimGrid
   std::map<std::string, uint32_t> workers;  // per-service worker limits, over the topology's (0 = unbounded)
   int64_t spans = 0;                   // spans written: -1 all, 0 none, N the first N reported requests
@@ -91,8 +103,8 @@ struct SimStats {
   double wall_s = 0, cpu_s = 0;  // of the simulation loop alone (no set-up, no output)
   uint64_t peak_rss_bytes = 0;
   double mean_latency_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0;  // of the ok requests
-  double network_overhead_us = 0;    // per visit, mean: time lost to messages beyond the planned overhead
-  double unabsorbed_overhead_us = 0; // per visit, mean: of it, what live correction could not absorb
+  double network_overhead_us = 0;    // per visit, mean: network time the plan already held (correction takes it back)
+  double unabsorbed_overhead_us = 0; // per visit, mean: of it, what live correction could not take back
   double queue_wait_us = 0;          // per visit, mean: time waiting for a worker
   uint64_t bursts = 0, bursts_in_simgrid = 0, transfers = 0, transfers_in_simgrid = 0;
   uint64_t simgrid_rounds = 0;   // times SimGrid's engine was run (each one of its scheduling rounds or more)
