@@ -69,6 +69,18 @@ model::Topology two_calls(bool concurrent, double overhead_us = 0, double bytes 
   return t.build();
 }
 
+// A (500 µs of work: 100 before its call, 400 after) calls B (300 µs).
+model::Topology one_call_then_work() {
+  test::TopologyBuilder b;
+  uint32_t sa = b.service("a"), sb = b.service("b");
+  auto a = b.api(sa, "op", Distribution::constant(500));
+  auto bb = b.api(sb, "op", Distribution::constant(300));
+  b.steps(a, {{bb}}, {0.2, 0.8});
+  b.edge(a, bb, 0, 0, 0);
+  b.root(a);
+  return b.build();
+}
+
 // Links of bandwidth W and latency L (bytes/s, s); correction off so messages show in full.
 SimSetup network_setup(double W, double L, bool fast) {
   SimSetup s;
@@ -117,14 +129,7 @@ TEST(Structure, PayloadAddsLatencyPlusBytesOverBandwidth) {
 TEST(Structure, CorrectionTakesThePlannedNetworkBackOutOfLaterWork) {
   // The same 4 messages, but A has 400 µs of work after its calls: live correction gives back the
   // messages' time from it (the planned overhead already counted the traced network).
-  test::TopologyBuilder b;
-  uint32_t sa = b.service("a"), sb = b.service("b");
-  auto a = b.api(sa, "op", Distribution::constant(500));
-  auto bb = b.api(sb, "op", Distribution::constant(300));
-  b.steps(a, {{bb}}, {0.2, 0.8});
-  b.edge(a, bb, 0, 0, 0);
-  b.root(a);
-  model::Topology t = b.build();
+  model::Topology t = one_call_then_work();
   SimSetup s;
   s.platform = quiet_platform(2);
   s.platform.link = LinkSpec{1e12, 50e-6};  // 100 µs per message
@@ -139,14 +144,7 @@ TEST(Structure, ANetworkChangeShowsAgainstItsReference) {
   // reference's 200 µs, so the change shows in full (+800 µs). Run on 10 µs links (40 µs): the call
   // gets 160 µs faster. Without a reference, correction takes back the run's own network (as far as
   // A's 400 µs of later work allows).
-  test::TopologyBuilder b;
-  uint32_t sa = b.service("a"), sb = b.service("b");
-  auto a = b.api(sa, "op", Distribution::constant(500));
-  auto bb = b.api(sb, "op", Distribution::constant(300));
-  b.steps(a, {{bb}}, {0.2, 0.8});
-  b.edge(a, bb, 0, 0, 0);
-  b.root(a);
-  model::Topology t = b.build();
+  model::Topology t = one_call_then_work();
   SimSetup s;
   s.platform = quiet_platform(2);
   SimOptions::NetworkReference ref;
