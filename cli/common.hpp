@@ -52,6 +52,7 @@ std::string human_us(double us);
 std::vector<Command> traces_commands();
 std::vector<Command> fit_commands();
 std::vector<Command> downscale_commands();
+std::vector<Command> advise_commands();
 std::vector<Command> compare_commands();
 std::vector<Command> model_commands();
 std::vector<Command> sim_commands();
