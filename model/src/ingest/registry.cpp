@@ -44,6 +44,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
   static const ReaderRegistry registry = [] {
     ReaderRegistry r;
     r.add(jaeger_reader_factory());
+    r.add(otlp_reader_factory());
     return r;
   }();
   return registry;
