@@ -45,6 +45,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     ReaderRegistry r;
     r.add(jaeger_reader_factory());
     r.add(otlp_reader_factory());
+    r.add(zipkin_reader_factory());
     return r;
   }();
   return registry;
