@@ -69,6 +69,27 @@ inline bool json_null(simdjson::ondemand::value& v) {
   return !v.type().get(type) && type == simdjson::ondemand::json_type::null;
 }
 
+// Calls fn(key, value) for each member of an object whose value is not null.
+template <typename Fn>
+void for_each_field(simdjson::ondemand::object object, Fn&& fn) {
+  for (auto field : object) {
+    std::string_view key = need(field.unescaped_key(), "key");
+    simdjson::ondemand::value value = need(field.value(), "value");
+    if (!json_null(value)) fn(key, value);
+  }
+}
+
+// A hex (or other) id string.
+inline Id128 json_id(simdjson::ondemand::value v, const char* what) {
+  return Id128::from_text(need(v.get_string(), what));
+}
+
+// A name string, interned; kNoName when empty.
+inline NameId json_name(simdjson::ondemand::value v, NameTable& names, const char* what) {
+  std::string_view text = need(v.get_string(), what);
+  return text.empty() ? kNoName : names.intern(text);
+}
+
 // The first non-space byte of a head, or 0.
 char first_json_byte(std::string_view head);
 // Whether the head of a file holds a string (format sniffing).

@@ -24,11 +24,7 @@ namespace od = simdjson::ondemand;
 // proto3 JSON (64-bit); doubleValue may be a string ("NaN", "Infinity"). Arrays, maps and bytes are not
 // scalars: left as an empty string, which no attribute palette reads will match.
 void any_value(od::value v, AttributeValue& out) {
-  od::object o = need(v.get_object(), "attribute value");
-  for (auto f : o) {
-    std::string_view key = need(f.unescaped_key(), "key");
-    od::value x = need(f.value(), "attribute value");
-    if (json_null(x)) continue;
+  for_each_field(need(v.get_object(), "attribute value"), [&](std::string_view key, od::value x) {
     if (key == "stringValue") {
       out.type = AttributeValue::string;
       out.str = need(x.get_string(), "stringValue");
@@ -42,14 +38,14 @@ void any_value(od::value v, AttributeValue& out) {
       out.type = AttributeValue::floating;
       if (need(x.type(), "doubleValue") != od::json_type::string) {
         out.d = need(x.get_double(), "doubleValue");
-        continue;
+        return;
       }
       std::string_view text = need(x.get_string(), "doubleValue");
       auto r = std::from_chars(text.data(), text.data() + text.size(), out.d);
       if (r.ec != std::errc() || r.ptr != text.data() + text.size())
         throw RecordError("doubleValue: expected a number, found \"" + std::string(text.substr(0, 40)) + "\"");
     }
-  }
+  });
 }
 
 // 1 INTERNAL, 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER, as numbers or as "SPAN_KIND_SERVER"; 0 and
@@ -72,15 +68,15 @@ SpanKind otlp_kind(od::value v) {
 
 // STATUS_CODE_ERROR is 2.
 bool otlp_error(od::object status) {
-  for (auto f : status) {
-    if (need(f.unescaped_key(), "key") != "code") continue;
-    od::value v = need(f.value(), "status code");
-    if (json_null(v)) return false;
+  bool error = false;
+  for_each_field(status, [&](std::string_view key, od::value v) {
+    if (key != "code") return;
     if (need(v.type(), "status code") == od::json_type::string)
-      return need(v.get_string(), "status code") == "STATUS_CODE_ERROR";
-    return json_int(v, "status code") == 2;
-  }
-  return false;
+      error = need(v.get_string(), "status code") == "STATUS_CODE_ERROR";
+    else
+      error = json_int(v, "status code") == 2;
+  });
+  return error;
 }
 
 // Nanoseconds since the epoch -> µs, rounded to the nearest; 0 (proto3's "not set") -> kNoTime.
@@ -104,13 +100,11 @@ class OtlpReader final : public TraceReader {
                 "{\"result\":{\"resourceSpans\":[...]}})");
           pending_.clear();
           NameId service = kNoName;
-          for (auto field : need(doc.get_object(), "resourceSpans element")) {
-            std::string_view key = need(field.unescaped_key(), "key");
-            od::value v = need(field.value(), "value");
-            if (json_null(v)) continue;
+          for_each_field(need(doc.get_object(), "resourceSpans element"), [&](std::string_view key, od::value v) {
             if (key == "resource") service = read_resource(need(v.get_object(), "resource"), ctx);
-            else if (key == "scopeSpans" || key == "instrumentationLibrarySpans") read_scopes(need(v.get_array(), "scopeSpans"), attrs);
-          }
+            else if (key == "scopeSpans" || key == "instrumentationLibrarySpans")
+              read_scopes(need(v.get_array(), "scopeSpans"), attrs);
+          });
           // The whole unit parsed: now its spans may go (a malformed unit gives none).
           for (Span& s : pending_) {
             s.service = service;
@@ -126,46 +120,38 @@ class OtlpReader final : public TraceReader {
   // service.name, the one resource attribute palette needs; kNoName when absent or not a string.
   static NameId read_resource(od::object resource, ReadContext& ctx) {
     NameId service = kNoName;
-    for (auto f : resource) {
-      if (need(f.unescaped_key(), "key") != "attributes") continue;
-      od::value v = need(f.value(), "resource attributes");
-      if (json_null(v)) continue;
+    for_each_field(resource, [&](std::string_view key, od::value v) {
+      if (key != "attributes") return;
       for_each_key_value(need(v.get_array(), "resource attributes"), "resource attribute", any_value,
-                         [&](std::string_view key, const AttributeValue& value) {
-                           if (key == "service.name" && value.type == AttributeValue::string && !value.str.empty())
+                         [&](std::string_view k, const AttributeValue& value) {
+                           if (k == "service.name" && value.type == AttributeValue::string && !value.str.empty())
                              service = ctx.catalog.names.intern(value.str);
                          });
-    }
+    });
     return service;
   }
 
   void read_scopes(od::array scopes, SpanAttributes& attrs) {
     for (auto scope : scopes) {
-      for (auto f : need(scope.get_object(), "scopeSpans element")) {
-        if (need(f.unescaped_key(), "key") != "spans") continue;
-        od::value v = need(f.value(), "spans");
-        if (json_null(v)) continue;
+      for_each_field(need(scope.get_object(), "scopeSpans element"), [&](std::string_view key, od::value v) {
+        if (key != "spans") return;
         for (auto sv : need(v.get_array(), "spans")) read_span(need(sv.get_object(), "span"), attrs);
-      }
+      });
     }
   }
 
   void read_span(od::object so, SpanAttributes& attrs) {
     Span& s = pending_.emplace_back();
     int64_t start_ns = 0, end_ns = 0;
-    for (auto f : so) {
-      std::string_view key = need(f.unescaped_key(), "key");
-      od::value v = need(f.value(), "value");
-      if (json_null(v)) continue;
+    for_each_field(so, [&](std::string_view key, od::value v) {
       if (key == "traceId") {
-        s.trace_id = Id128::from_text(need(v.get_string(), "traceId"));
+        s.trace_id = json_id(v, "traceId");
       } else if (key == "spanId") {
-        s.span_id = Id128::from_text(need(v.get_string(), "spanId"));
+        s.span_id = json_id(v, "spanId");
       } else if (key == "parentSpanId") {
-        s.parent_id = Id128::from_text(need(v.get_string(), "parentSpanId"));  // "" -> empty: a root
+        s.parent_id = json_id(v, "parentSpanId");  // "" -> empty: a root
       } else if (key == "name") {
-        std::string_view name = need(v.get_string(), "name");
-        if (!name.empty()) s.operation = ctx_->catalog.names.intern(name);
+        s.operation = json_name(v, ctx_->catalog.names, "name");
       } else if (key == "kind") {
         s.kind = otlp_kind(v);
       } else if (key == "startTimeUnixNano") {
@@ -178,7 +164,7 @@ class OtlpReader final : public TraceReader {
         for_each_key_value(need(v.get_array(), "attributes"), "attribute", any_value,
                            [&](std::string_view k, const AttributeValue& value) { attrs.apply(s, k, value); });
       }
-    }
+    });
     if (s.span_id.empty()) throw RecordError("span without spanId");
     s.start_us = ns_to_us(start_ns, "startTimeUnixNano");
     int64_t end_us = ns_to_us(end_ns, "endTimeUnixNano");

@@ -37,14 +37,11 @@ class ZipkinReader final : public TraceReader {
 
   // An endpoint's serviceName, kNoName when absent or empty.
   NameId service_of(od::object endpoint, const char* what) {
-    for (auto f : endpoint) {
-      if (need(f.unescaped_key(), "key") != "serviceName") continue;
-      od::value v = need(f.value(), what);
-      if (json_null(v)) return kNoName;
-      std::string_view name = need(v.get_string(), what);
-      return name.empty() ? kNoName : ctx_->catalog.names.intern(name);
-    }
-    return kNoName;
+    NameId service = kNoName;
+    for_each_field(endpoint, [&](std::string_view key, od::value v) {
+      if (key == "serviceName") service = json_name(v, ctx_->catalog.names, what);
+    });
+    return service;
   }
 
   static int64_t micros(od::value v, const char* what) {
@@ -55,19 +52,15 @@ class ZipkinReader final : public TraceReader {
 
   void read_span(od::object so, SpanAttributes& attrs, Span& s) {
     NameId remote = kNoName;
-    for (auto f : so) {
-      std::string_view key = need(f.unescaped_key(), "key");
-      od::value v = need(f.value(), "value");
-      if (json_null(v)) continue;
+    for_each_field(so, [&](std::string_view key, od::value v) {
       if (key == "traceId") {
-        s.trace_id = Id128::from_text(need(v.get_string(), "traceId"));
+        s.trace_id = json_id(v, "traceId");
       } else if (key == "id") {
-        s.span_id = Id128::from_text(need(v.get_string(), "id"));
+        s.span_id = json_id(v, "id");
       } else if (key == "parentId") {
-        s.parent_id = Id128::from_text(need(v.get_string(), "parentId"));
+        s.parent_id = json_id(v, "parentId");
       } else if (key == "name") {
-        std::string_view name = need(v.get_string(), "name");
-        if (!name.empty()) s.operation = ctx_->catalog.names.intern(name);
+        s.operation = json_name(v, ctx_->catalog.names, "name");
       } else if (key == "kind") {
         s.kind = parse_span_kind(need(v.get_string(), "kind"));
       } else if (key == "timestamp") {
@@ -81,16 +74,15 @@ class ZipkinReader final : public TraceReader {
       } else if (key == "shared") {
         s.shared = need(v.get_bool(), "shared");
       } else if (key == "tags") {
-        for (auto t : need(v.get_object(), "tags")) {
-          std::string_view tag = need(t.unescaped_key(), "tag key");
+        for_each_field(need(v.get_object(), "tags"), [&](std::string_view tag, od::value tv) {
           AttributeValue value;
-          if (!json_scalar(need(t.value(), "tag value"), value)) continue;
+          if (!json_scalar(tv, value)) return;
           // Zipkin marks a failed span with an "error" tag whose value is the message, whatever it says.
           if (tag == "error") s.error = true;
           attrs.apply(s, tag, value);
-        }
+        });
       }
-    }
+    });
     if (s.span_id.empty()) throw RecordError("span without id");
     // A server's remote endpoint is its caller; only the peer a span calls is its remote service.
     if (remote != kNoName && s.kind != SpanKind::server && s.kind != SpanKind::consumer) s.remote_service = remote;
