@@ -384,3 +384,22 @@ TEST(ZipkinReader, EmptyFileAndGarbage) {
     EXPECT_EQ(err.file(), dir.file("garbage2.json"));
   }
 }
+
+// Regression: times near the int64 limits overflowed end = start + duration (and the assembler's
+// watermark arithmetic), undefined behaviour that UBSan reported on the fuzz build. Times beyond
+// ±kMaxTimeUs are now missing, and counted.
+TEST(ZipkinReader, ImpossibleTimesAreMissingAndCounted) {
+  test::TempDir dir;
+  std::string text = "[" + zspan("01", "", "SERVER", "front", "get /", 1000, 100) + "," +
+                     zspan("02", "01", "", "front", "late", 9000000000000000000, 9000000000000000000) + "," +
+                     zspan("03", "01", "", "front", "long", 1010, 9100000000000000000) + "]";
+  auto set = load_text(dir, "huge.json", text);
+  ASSERT_EQ(set.traces.size(), 1u);
+  EXPECT_EQ(set.diag.count("spans_with_impossible_timing"), 2u);
+  EXPECT_EQ(set.diag.count("spans_without_timing"), 2u);
+  EXPECT_EQ(set.traces[0].span_count, 3u);
+  auto lng = nodes_of(set, set.traces[0], "front:long");
+  ASSERT_EQ(lng.size(), 1u);
+  EXPECT_EQ(lng[0]->start_us, 1010);  // the start was possible: kept
+  EXPECT_EQ(lng[0]->duration_us, kNoTime);
+}
