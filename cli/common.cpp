@@ -1,8 +1,13 @@
 #include "common.hpp"
 
+#include "palette/error.hpp"
+
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
@@ -54,6 +59,19 @@ void Progress::done(const std::string& text) {
   if (shown_ && tty_) std::cerr << "\r\033[K";
   if (!text.empty() && (shown_ || !tty_)) std::cerr << label_ << " " << text << "\n";
   shown_ = false;
+}
+
+std::unique_ptr<std::ofstream> open_output(const std::string& path, bool force) {
+  if (!force && std::filesystem::exists(path))
+    throw Error(ErrorKind::bad_value, "already exists; not overwriting it").at_file(path).with_hint("pass --force to replace it");
+  auto out = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
+  if (!*out) throw Error(ErrorKind::io, std::string("cannot write: ") + std::strerror(errno)).at_file(path);
+  return out;
+}
+
+void finish_output(std::ofstream& out, const std::string& path) {
+  out.flush();
+  if (!out) throw Error(ErrorKind::io, "write failed (disk full?)").at_file(path);
 }
 
 std::string human_bytes(double bytes) {

@@ -2,7 +2,9 @@
 // Shared bits of the thin CLI: subcommand table, option-parsing helpers, the stderr progress line.
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,10 +40,19 @@ class Progress {
   std::chrono::steady_clock::time_point last_, start_;
 };
 
+// Opens a file for writing; refuses to replace an existing one unless `force` (nothing a user has is
+// overwritten without asking). finish_output flushes and reports write errors.
+std::unique_ptr<std::ofstream> open_output(const std::string& path, bool force);
+void finish_output(std::ofstream& out, const std::string& path);
+
 std::string human_bytes(double bytes);
 std::string human_us(double us);
 
 // Registered by each command file.
 std::vector<Command> traces_commands();
+std::vector<Command> fit_commands();
+std::vector<Command> downscale_commands();
+std::vector<Command> compare_commands();
+std::vector<Command> model_commands();
 
 }  // namespace palette::cli

@@ -15,6 +15,10 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> out;
   for (auto& c : traces_commands()) out.push_back(std::move(c));
+  for (auto& c : fit_commands()) out.push_back(std::move(c));
+  for (auto& c : downscale_commands()) out.push_back(std::move(c));
+  for (auto& c : compare_commands()) out.push_back(std::move(c));
+  for (auto& c : model_commands()) out.push_back(std::move(c));
   return out;
 }
 

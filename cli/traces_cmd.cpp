@@ -3,58 +3,16 @@
 #include <sstream>
 
 #include "common.hpp"
+#include "trace_options.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
+#include "palette/ingest/synthetic.hpp"
+#include "palette/ingest/trace_writer.hpp"
 #include "palette/json_writer.hpp"
 #include "palette/stats/trace_stats.hpp"
 
 namespace palette::cli {
 namespace {
-
-// Options every command that reads traces shares.
-struct TraceInputOptions {
-  std::vector<std::string> paths;
-  std::string format;
-  bool strict = false;
-  double idle_window_s = 0;
-  std::string orphans = "attach";
-
-  void add_to(po::options_description& desc) {
-    desc.add_options()
-      ("format", po::value(&format), "trace format (default: detected per file; see `palette traces formats`)")
-      ("strict", po::bool_switch(&strict), "stop at the first malformed record instead of skipping and counting it")
-      ("idle-window", po::value(&idle_window_s), "seconds of trace time after which a trace that got no new span is complete (default: per format)")
-      ("orphans", po::value(&orphans), "spans whose parent is missing: attach (under the root) or drop");
-    desc.add_options()("paths", po::value(&paths)->multitoken(), "trace files, directories or globs");
-  }
-
-  ingest::IngestOptions to_ingest() const {
-    ingest::IngestOptions o;
-    o.format = format;
-    o.strict = strict;
-    if (idle_window_s < 0) throw Error(ErrorKind::bad_value, "must be >= 0").at_key("--idle-window");
-    o.idle_window_us = static_cast<int64_t>(idle_window_s * 1e6);
-    if (orphans == "attach") o.normalize.orphans = ingest::OrphanPolicy::attach;
-    else if (orphans == "drop") o.normalize.orphans = ingest::OrphanPolicy::drop;
-    else throw Error(ErrorKind::bad_value, "expected attach or drop, got \"" + orphans + "\"").at_key("--orphans");
-    return o;
-  }
-};
-
-ingest::IngestProgressFn progress_to(Progress& bar) {
-  return [&bar](const ingest::IngestProgress& p) {
-    const auto* s = p.source;
-    double frac = -1;
-    if (s && s->size_on_disk() > 0)
-      frac = (static_cast<double>(p.file_index) +
-              static_cast<double>(s->position_on_disk()) / static_cast<double>(s->size_on_disk())) /
-             static_cast<double>(p.file_count);
-    std::ostringstream text;
-    text << "file " << p.file_index + 1 << "/" << p.file_count << ", " << p.spans_read << " spans, " << p.traces_kept
-         << " traces";
-    bar.update(text.str(), frac);
-  };
-}
 
 void write_json(std::ostream& out, const ingest::IngestReport& report, const stats::TraceSummary& s,
                 const ingest::Diagnostics& diag) {
@@ -73,6 +31,9 @@ void write_json(std::ostream& out, const ingest::IngestReport& report, const sta
   w.key("mean").value(s.root_mean_us);
   w.end_object();
   w.key("traced_window_s").value(static_cast<double>(s.last_start_us - s.first_start_us) / 1e6);
+  w.key("traced_rate_per_s").value(s.traced_rate_per_s);
+  w.key("sampling_probability").value(s.sampling_probability);
+  w.key("request_rate_per_s").value(s.request_rate_per_s);
   w.key("traces_with_incomplete_timing").value(s.traces_with_incomplete_timing);
   w.key("root_apis").begin_object();
   for (const auto& [api, n] : s.root_apis) w.key(api).value(n);
@@ -134,8 +95,13 @@ void write_human(std::ostream& out, const ingest::IngestReport& report, const st
   out << "max depth      " << s.max_depth << " calls (" << s.max_span_depth << " spans)\n";
   out << "root latency   p50 " << human_us(s.root_p50_us) << ", p90 " << human_us(s.root_p90_us) << ", p99 "
       << human_us(s.root_p99_us) << "\n";
-  if (s.traces > 1)
-    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s\n";
+  if (s.traces > 1) {
+    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s, "
+        << s.traced_rate_per_s << " traces/s";
+    if (s.sampling_probability > 0)
+      out << " (sampled at " << s.sampling_probability << ": ~" << s.request_rate_per_s << " requests/s)";
+    out << "\n";
+  }
   out << "root APIs      ";
   for (size_t k = 0; k < s.root_apis.size() && k < 5; ++k)
     out << (k ? "\n               " : "") << s.root_apis[k].first << " (" << s.root_apis[k].second << ")";
@@ -164,7 +130,7 @@ int traces_stats(const Args& args) {
   stats::TraceStats st;
   Progress bar("reading");
   auto report = ingest::ingest(in.paths, in.to_ingest(), catalog, diag, [&](CallTree&& t) { st.add(t); },
-                               progress_to(bar));
+                               ingest_progress_to(bar));
   bar.done();
   auto summary = st.summary(catalog);
   if (json) write_json(std::cout, report, summary, diag);
@@ -181,12 +147,47 @@ int traces_formats(const Args& args) {
   return 0;
 }
 
+int traces_synth(const Args& args) {
+  ingest::SyntheticSpec spec;
+  std::string format = "jaeger", output;
+  bool force = false;
+  po::options_description desc("palette traces synth");
+  desc.add_options()
+    ("traces,n", po::value(&spec.traces)->default_value(spec.traces), "number of traces")
+    ("services", po::value(&spec.services)->default_value(spec.services), "number of services")
+    ("apis-per-service", po::value(&spec.apis_per_service)->default_value(spec.apis_per_service), "APIs per service")
+    ("depth", po::value(&spec.depth)->default_value(spec.depth), "layers of the call graph")
+    ("rate", po::value(&spec.rate_per_s)->default_value(spec.rate_per_s), "root arrivals per second (Poisson)")
+    ("seed", po::value(&spec.seed)->default_value(spec.seed), "random seed (same seed, same file)")
+    ("format", po::value(&format)->default_value(format), "jaeger or otlp")
+    ("output,o", po::value(&output), "file to write (required)")
+    ("force", po::bool_switch(&force), "overwrite the output file if it exists");
+  po::variables_map vm;
+  if (!parse_options(args, "palette traces synth [options] -o FILE", desc, {}, vm)) return 0;
+  if (output.empty()) throw Error(ErrorKind::missing, "give the file to write").at_key("--output");
+  auto out = open_output(output, force);
+  Catalog catalog;
+  auto writer = ingest::TraceWriter::create(format, *out, catalog);
+  Progress bar("generating");
+  uint64_t done = 0;
+  ingest::generate_synthetic(spec, catalog, [&](CallTree&& t) {
+    writer->add(t);
+    if (++done % 1000 == 0) bar.update(std::to_string(done) + " traces", static_cast<double>(done) / static_cast<double>(spec.traces));
+  });
+  writer->finish();
+  finish_output(*out, output);
+  bar.done();
+  std::cerr << "wrote " << done << " traces to " << output << "\n";
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Command> traces_commands() {
   return {
       {"traces stats", "summarise trace files: counts, depth, root latency, anomalies", traces_stats},
       {"traces formats", "list the trace formats palette reads", traces_formats},
+      {"traces synth", "write synthetic traces of a random microservice system (benchmarks, examples)", traces_synth},
   };
 }
 

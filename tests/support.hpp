@@ -2,11 +2,17 @@
 // Helpers shared by the test modules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+
+#include "palette/error.hpp"
+#include "palette/ingest/input.hpp"
 
 namespace palette::test {
 
@@ -46,6 +52,38 @@ inline std::string read_file(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// The message of the palette::Error that f throws, or "(no error)": assert the exact text a user sees.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const palette::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// A ByteSource that hands out at most `step` bytes per read, as a pipe or a gzip stream may: puts read
+// boundaries everywhere in the parsers that stream it.
+class TrickleSource final : public ingest::ByteSource {
+ public:
+  TrickleSource(std::string text, size_t step, std::string name = "trickle.json")
+      : ByteSource(std::move(name), text.size()), text_(std::move(text)), step_(step) {}
+  uint64_t position_on_disk() const override { return pos_; }
+
+ protected:
+  size_t read_raw(char* buffer, size_t n) override {
+    size_t got = std::min({n, step_, text_.size() - pos_});
+    std::memcpy(buffer, text_.data() + pos_, got);
+    pos_ += got;
+    return got;
+  }
+
+ private:
+  std::string text_;
+  size_t step_;
+  size_t pos_ = 0;
+};
 
 // Runs a shell command, returns its exit status and captures stdout (and stderr if asked).
 struct CommandResult {

@@ -31,6 +31,10 @@ TEST(JaegerReader, HotelLoad25) {
   EXPECT_EQ(set.diag.count("duplicate_spans"), 0u);
   ASSERT_EQ(s.root_apis.size(), 1u);
   EXPECT_EQ(s.root_apis[0].first, "frontend:HTTP GET /hotels");
+  // Root spans record sampler.type=probabilistic, sampler.param=0.3: load 25 is ~24 requests/s.
+  EXPECT_NEAR(s.sampling_probability, 0.3, 1e-6);
+  EXPECT_NEAR(s.traced_rate_per_s, 999.0 / 137.932, 0.01);
+  EXPECT_NEAR(s.request_rate_per_s, 999.0 / 137.932 / 0.3, 0.05);
 }
 
 TEST(JaegerReader, AllThreeLoadsTogetherFromTheDirectory) {

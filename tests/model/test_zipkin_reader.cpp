@@ -56,13 +56,13 @@ const Expected kFiles[] = {
     {"skew.json", 4, 3, 2, 3, 2, 3, 4, "servicea:get",
      {{"shared_client_server_ids", 1}, {"span_kinds_inferred", 1}, {"local_spans", 1}, {"clock_skew_adjusted", 1}}},
     // 294 shared client/server ids (SOURCE.txt), 84 untimed fragments merged, one message sent once and
-    // received five times (a client with several servers).
+    // received five times (a client with several servers). A server half without a name takes its client's.
     {"smartthings-mobile-web-install.json", 957, 667, 16, 67, 107, 32, 39, "coreSrv:get /login/tokenauth",
-     {{"spans_without_operation", 1}, {"merged_span_fragments", 84}, {"shared_client_server_ids", 294},
+     {{"spans_without_operation", 1}, {"callee_names_from_caller", 1}, {"merged_span_fragments", 84}, {"shared_client_server_ids", 294},
       {"span_kinds_inferred", 3}, {"client_spans_without_server", 338}, {"client_spans_with_several_servers", 1},
       {"local_spans", 3}, {"spans_without_timing", 91}, {"child_outside_parent", 31}, {"clock_skew_adjusted", 15}}},
     {"smartthings-oauth-authorization.json", 175, 134, 8, 53, 75, 24, 33, "datamgmt:get /oauth/authorize",
-     {{"spans_without_operation", 6}, {"shared_client_server_ids", 45}, {"span_kinds_inferred", 3},
+     {{"spans_without_operation", 6}, {"callee_names_from_caller", 6}, {"shared_client_server_ids", 45}, {"span_kinds_inferred", 3},
       {"client_spans_without_server", 54}, {"client_spans_with_several_servers", 1}, {"local_spans", 3},
       {"spans_without_timing", 19}, {"child_outside_parent", 12}, {"clock_skew_adjusted", 3}}},
     {"yelp.json", 16, 13, 8, 13, 12, 3, 5, "routing:post /location/update/v4",

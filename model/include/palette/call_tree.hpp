@@ -77,6 +77,7 @@ struct CallTree {
   uint32_t span_count = 0;      // spans that went into this tree (after de-duplication)
   uint32_t max_span_depth = 0;  // depth of the span tree before client/server merging
   bool timing_complete = true;  // false if any node lacks a timestamp or duration
+  float sampling_probability = 0;  // of the trace, from its spans (0 = not recorded)
 
   const CallNode& root() const { return nodes.front(); }
   uint32_t max_depth() const;

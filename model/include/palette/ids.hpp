@@ -38,7 +38,7 @@ struct Id128Hash {
   }
 };
 
-// 64-bit FNV-1a followed by a murmur finalizer: fast, stable across runs and platforms.
+// A fast 64-bit string hash, stable across runs and platforms (little-endian).
 uint64_t hash64(std::string_view text, uint64_t seed = 0);
 
 }  // namespace palette

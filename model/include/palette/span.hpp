@@ -27,13 +27,21 @@ struct Span {
   Id128 trace_id, span_id, parent_id;  // parent_id empty: a root (or a span whose parent is unknown)
   NameId service = kNoName;            // kNoName: the format gave none; see NormalizeOptions
   NameId operation = kNoName;
-  NameId remote_service = kNoName;  // the peer a client span calls, where the format says (Zipkin, OTLP)
+  // The peer, where the format says: the service a client span calls (Zipkin, OTLP, Alibaba), or the
+  // service that called a server span (Alibaba's callee-side rows).
+  NameId remote_service = kNoName;
   int64_t start_us = kNoTime;       // kNoTime: the record has no timestamp
   int64_t duration_us = kNoTime;    // kNoTime: the record has no duration
   int64_t request_bytes = -1, response_bytes = -1;  // -1: not recorded
   SpanKind kind = SpanKind::unspecified;
   bool error = false;
   bool shared = false;  // Zipkin: a server half that reuses its client's span id
+  // Head-based sampling probability the tracer recorded (Jaeger's sampler.param), 0 when unknown:
+  // the traced request rate is the stored rate divided by it.
+  float sampling_probability = 0;
+  // A call record whose side the format cannot tell (Alibaba rows with rt 0): read as a client of
+  // remote_service; normalization turns it into the server half when its span id lacks one.
+  bool side_unknown = false;
   // Attributes the user asked to keep (ReaderOptions::keep_attributes), as interned key/value pairs.
   std::vector<std::pair<NameId, NameId>> attributes;
 

@@ -1,14 +1,22 @@
 #include "palette/ids.hpp"
 
+#include <cstring>
+
 namespace palette {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+struct HexTable {
+  int8_t digit[256];
+  constexpr HexTable() : digit() {
+    for (int i = 0; i < 256; ++i) digit[i] = -1;
+    for (int i = 0; i < 10; ++i) digit['0' + i] = static_cast<int8_t>(i);
+    for (int i = 0; i < 6; ++i) {
+      digit['a' + i] = static_cast<int8_t>(10 + i);
+      digit['A' + i] = static_cast<int8_t>(10 + i);
+    }
+  }
+};
+constexpr HexTable kHex;
 
 uint64_t mix(uint64_t h) {
   h ^= h >> 33;
@@ -28,10 +36,22 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 uint64_t hash64(std::string_view text, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ mix(seed + 0x9E3779B97F4A7C15ULL);
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+  // Eight bytes at a time, each word folded in with a multiply (names and ids are 5-50 bytes: a
+  // byte-at-a-time hash was a visible share of ingestion time).
+  uint64_t h = mix(seed + 0x9E3779B97F4A7C15ULL) ^ (text.size() * 0xff51afd7ed558ccdULL);
+  const char* p = text.data();
+  size_t n = text.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ mix(w)) * 0x9E3779B97F4A7C15ULL;
+    p += 8;
+    n -= 8;
+  }
+  if (n) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ mix(w ^ (uint64_t{n} << 56))) * 0x9E3779B97F4A7C15ULL;
   }
   return mix(h);
 }
@@ -39,14 +59,21 @@ uint64_t hash64(std::string_view text, uint64_t seed) {
 Id128 Id128::from_text(std::string_view text) {
   text = trim(text);
   if (text.empty() || text.size() > 32) return text.empty() ? Id128{} : hash_of(text);
+  // Up to 16 digits fill `lo`; the digits before the last 16 fill `hi`.
   Id128 id;
-  for (char c : text) {
-    int d = hex_digit(c);
-    if (d < 0) return hash_of(text);
-    id.hi = (id.hi << 4) | (id.lo >> 60);
-    id.lo = (id.lo << 4) | static_cast<uint64_t>(d);
+  const size_t split = text.size() > 16 ? text.size() - 16 : 0;
+  int bad = 0;
+  for (size_t i = 0; i < split; ++i) {
+    int d = kHex.digit[static_cast<unsigned char>(text[i])];
+    bad |= d;
+    id.hi = (id.hi << 4) | static_cast<uint64_t>(d & 15);
   }
-  return id;
+  for (size_t i = split; i < text.size(); ++i) {
+    int d = kHex.digit[static_cast<unsigned char>(text[i])];
+    bad |= d;
+    id.lo = (id.lo << 4) | static_cast<uint64_t>(d & 15);
+  }
+  return bad < 0 ? hash_of(text) : id;
 }
 
 Id128 Id128::hash_of(std::string_view text) {

@@ -1,7 +1,6 @@
 #include "palette/ingest/normalize.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <tuple>
 
 namespace palette::ingest {
@@ -9,6 +8,69 @@ namespace {
 
 bool client_like(SpanKind k) { return k == SpanKind::client || k == SpanKind::producer; }
 bool server_like(SpanKind k) { return k == SpanKind::server || k == SpanKind::consumer; }
+
+// Insertion sort for the few members of a shared-id group.
+template <typename Less>
+void sort_small(std::vector<uint32_t>& v, Less less) {
+  for (size_t i = 1; i < v.size(); ++i)
+    for (size_t j = i; j > 0 && less(v[j], v[j - 1]); --j) std::swap(v[j], v[j - 1]);
+}
+
+// Spans by an id in O(n): an open-addressing table from the id (as it was when the index was built) to
+// the first span that had it, and a chain through the others in the order they were read. Traces are
+// small and many; sorting them by id, as this did before, cost more than some whole passes.
+class IdIndex {
+ public:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+
+  template <typename Key>
+  void build(const std::vector<Span>& spans, Key key) {
+    const auto n = static_cast<uint32_t>(spans.size());
+    size_t cap = 16;
+    while (cap < 2 * size_t{n}) cap <<= 1;
+    // Slots of an earlier build are stale by their generation: no clearing per build.
+    if (table_.size() < cap || ++generation_ == 0) {
+      table_.assign(std::max(cap, table_.size()), Slot{});
+      generation_ = 1;
+    }
+    mask_ = cap - 1;
+    next_.assign(n, kEnd);
+    last_.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Id128& id = key(spans[i]);
+      Slot* s = find_slot(id);
+      if (s->generation != generation_) {
+        *s = Slot{generation_, i, id};
+        last_[i] = i;
+      } else {
+        next_[last_[s->first]] = i;
+        last_[s->first] = i;
+      }
+    }
+  }
+  uint32_t first(const Id128& id) const {
+    const Slot* s = find_slot(id);
+    return s->generation == generation_ ? s->first : kEnd;
+  }
+  uint32_t next(uint32_t span) const { return next_[span]; }
+
+ private:
+  struct Slot {
+    uint32_t generation = 0;  // the build that filled it; others are empty
+    uint32_t first = kEnd;
+    Id128 id;
+  };
+  Slot* find_slot(const Id128& id) const {
+    uint64_t h = (id.hi * 0x9E3779B97F4A7C15ULL) ^ (id.lo * 0xC2B2AE3D27D4EB4FULL);
+    size_t k = static_cast<size_t>(h ^ (h >> 32)) & mask_;
+    while (table_[k].generation == generation_ && table_[k].id != id) k = (k + 1) & mask_;
+    return const_cast<Slot*>(&table_[k]);
+  }
+  std::vector<Slot> table_;
+  std::vector<uint32_t> next_, last_;
+  uint32_t generation_ = 0;
+  size_t mask_ = 0;
+};
 
 }  // namespace
 
@@ -26,6 +88,7 @@ struct Normalizer::Impl {
   uint64_t& shared_span_ids;
   uint64_t& unpaired_shared_fragments;
   uint64_t& conflicting_span_ids;
+  uint64_t& sides_inferred;
   uint64_t& orphans_attached;
   uint64_t& orphans_dropped;
   uint64_t& extra_roots_attached;
@@ -37,6 +100,7 @@ struct Normalizer::Impl {
   uint64_t& client_without_server;
   uint64_t& client_with_several_servers;
   uint64_t& local_spans;
+  uint64_t& names_from_caller;
   uint64_t& messaging_calls;
   uint64_t& spans_without_timing;
   uint64_t& timing_filled_from_caller;
@@ -47,7 +111,6 @@ struct Normalizer::Impl {
 
   // Scratch, reused across traces.
   std::vector<Span> spans;
-  std::vector<uint32_t> order;
   std::vector<int32_t> parent;          // span -> parent span index, -1 none
   std::vector<uint32_t> child_begin;    // CSR children of each span
   std::vector<uint32_t> child_list;
@@ -60,6 +123,15 @@ struct Normalizer::Impl {
     uint32_t seq = 0;
   };
   std::vector<Building> built;
+  // More scratch, so that a trace costs no allocation beyond its output (Alibaba traces are many and
+  // small: allocations were a fifth of ingestion time).
+  std::vector<uint32_t> group_heads, group, clients, servers, others, rest, roots, orphans, todo, fill, queue, new_index;
+  std::vector<uint32_t> kid_begin, kid_list;
+  std::vector<std::pair<uint32_t, Id128>> server_ids;
+  IdIndex by_id, by_parent;  // spans by span id; spans by parent id as read (children of an id)
+  std::vector<std::pair<uint64_t, uint32_t>> hashed;  // (hash of the duplicate key, span), sorted
+  std::vector<std::pair<uint32_t, uint32_t>> depth_todo;
+  std::vector<uint8_t> reached;
 
   Impl(Catalog& c, Diagnostics& d, NormalizeOptions o)
       : cat(c),
@@ -74,6 +146,7 @@ struct Normalizer::Impl {
         shared_span_ids(d.counter("shared_client_server_ids")),
         unpaired_shared_fragments(d.counter("unpaired_shared_fragments")),
         conflicting_span_ids(d.counter("conflicting_span_ids")),
+        sides_inferred(d.counter("call_sides_inferred")),
         orphans_attached(d.counter("orphans_attached")),
         orphans_dropped(d.counter("orphans_dropped")),
         extra_roots_attached(d.counter("extra_roots_attached")),
@@ -85,6 +158,7 @@ struct Normalizer::Impl {
         client_without_server(d.counter("client_spans_without_server")),
         client_with_several_servers(d.counter("client_spans_with_several_servers")),
         local_spans(d.counter("local_spans")),
+        names_from_caller(d.counter("callee_names_from_caller")),
         messaging_calls(d.counter("messaging_calls")),
         spans_without_timing(d.counter("spans_without_timing")),
         timing_filled_from_caller(d.counter("timing_filled_from_caller")),
@@ -94,20 +168,41 @@ struct Normalizer::Impl {
         traces_dropped_empty(d.counter("traces_dropped_empty")) {}
 
   // 1. Exact duplicates: same id, parent, names, kind and timing.
+  // Sorted by a hash of the key (integer compares; equal keys hash equal), keys compared in full only
+  // within a run of equal hashes; of equal spans the first one read stays.
   void drop_duplicates() {
     auto key = [](const Span& s) {
       return std::tie(s.span_id, s.parent_id, s.service, s.operation, s.kind, s.start_us, s.duration_us);
     };
-    order.resize(spans.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return key(spans[a]) < key(spans[b]); });
-    alive.assign(spans.size(), 1);
-    for (size_t k = 1; k < order.size(); ++k)
-      if (key(spans[order[k]]) == key(spans[order[k - 1]])) {
-        alive[order[k]] = 0;
-        ++duplicate_spans;
+    const auto n = static_cast<uint32_t>(spans.size());
+    hashed.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Span& s = spans[i];
+      uint64_t h = s.span_id.hi * 0x9E3779B97F4A7C15ULL ^ s.span_id.lo;
+      h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ s.parent_id.hi ^ (s.parent_id.lo * 0x94D049BB133111EBULL);
+      h = (h ^ (h >> 31)) * 0x9E3779B97F4A7C15ULL ^ (uint64_t{s.service} << 32 | s.operation);
+      h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ static_cast<uint64_t>(s.start_us) ^
+          (static_cast<uint64_t>(s.duration_us) << 7) ^ static_cast<uint64_t>(s.kind);
+      hashed[i] = {h ^ (h >> 32), i};
+    }
+    std::sort(hashed.begin(), hashed.end());
+    alive.assign(n, 1);
+    bool any = false;
+    for (size_t lo = 0; lo < n;) {
+      size_t hi = lo + 1;
+      while (hi < n && hashed[hi].first == hashed[lo].first) ++hi;
+      for (size_t a = lo; a + 1 < hi; ++a) {
+        if (!alive[hashed[a].second]) continue;
+        for (size_t b = a + 1; b < hi; ++b)
+          if (alive[hashed[b].second] && key(spans[hashed[a].second]) == key(spans[hashed[b].second])) {
+            alive[hashed[b].second] = 0;
+            ++duplicate_spans;
+            any = true;
+          }
       }
-    compact();
+      lo = hi;
+    }
+    if (any) compact();
   }
 
   void compact() {
@@ -136,23 +231,22 @@ struct Normalizer::Impl {
 
   // 3. Spans that share an id.
   void split_shared_ids() {
-    order.resize(spans.size());
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
-    alive.assign(spans.size(), 1);
-    bool changed = false;
-    for (size_t lo = 0; lo < order.size();) {
-      size_t hi = lo + 1;
-      while (hi < order.size() && spans[order[hi]].span_id == spans[order[lo]].span_id) ++hi;
-      if (hi - lo > 1 && !spans[order[lo]].span_id.empty()) {
-        std::vector<uint32_t> group(order.begin() + static_cast<long>(lo), order.begin() + static_cast<long>(hi));
-        resolve_group(group);
-        changed = true;
-      }
-      lo = hi;
+    const auto n = static_cast<uint32_t>(spans.size());
+    by_id.build(spans, [](const Span& s) -> const Id128& { return s.span_id; });
+    // Each group once, from its first member: the members' ids change below, so collect them first.
+    group_heads.clear();
+    for (uint32_t i = 0; i < n; ++i)
+      if (by_id.next(i) != IdIndex::kEnd && !spans[i].span_id.empty() && by_id.first(spans[i].span_id) == i)
+        group_heads.push_back(i);
+    alive.assign(n, 1);
+    if (group_heads.empty()) return;
+    by_parent.build(spans, [](const Span& s) -> const Id128& { return s.parent_id; });
+    for (uint32_t head : group_heads) {
+      group.clear();
+      for (uint32_t m = head; m != IdIndex::kEnd; m = by_id.next(m)) group.push_back(m);
+      resolve_group(group);
     }
-    if (changed) compact();
+    compact();
   }
 
   // Fragments of one span reported in pieces: same service, same side (or one piece without a kind, as
@@ -188,15 +282,32 @@ struct Normalizer::Impl {
     merge_fragments(members);
     if (members.size() < 2) return;
     const Id128 id = spans[members[0]].span_id;
-    std::vector<uint32_t> clients, servers, others;
+    clients.clear();
+    servers.clear();
+    others.clear();
     for (uint32_t m : members) {
       if (client_like(spans[m].kind)) clients.push_back(m);
       else if (server_like(spans[m].kind)) servers.push_back(m);
       else others.push_back(m);
     }
     auto by_start = [&](uint32_t a, uint32_t b) { return spans[a].start_us < spans[b].start_us; };
-    std::stable_sort(clients.begin(), clients.end(), by_start);
-    std::stable_sort(servers.begin(), servers.end(), by_start);
+    sort_small(clients, by_start);
+    sort_small(servers, by_start);
+    // Records the format could not place on a side (Alibaba rt 0) complete the pairs: while clients
+    // outnumber servers by two or more, the latest such client (the caller records first) becomes the
+    // server half, in the service it called.
+    for (size_t k = clients.size(); k-- > 0 && clients.size() > servers.size() + 1;) {
+      Span& u = spans[clients[k]];
+      if (!u.side_unknown) continue;
+      u.kind = u.kind == SpanKind::producer ? SpanKind::consumer : SpanKind::server;
+      std::swap(u.service, u.remote_service);
+      if (u.service == kNoName) u.service = missing_service;
+      u.side_unknown = false;
+      servers.push_back(clients[k]);
+      clients.erase(clients.begin() + static_cast<long>(k));
+      ++sides_inferred;
+    }
+    sort_small(servers, by_start);
     uint64_t tag = 1;
     // Pair clients and servers two by two, in time order. One member (the first client, else the first
     // server, else the first other) keeps the id; every other member gets a derived one. A lone client
@@ -208,7 +319,7 @@ struct Normalizer::Impl {
     uint32_t keeper = !clients.empty() ? clients[0] : (!servers.empty() ? servers[0] : others[0]);
     for (uint32_t m : members)
       if (m != keeper) spans[m].span_id = Id128::derived(id, tag++);
-    std::vector<std::pair<uint32_t, Id128>> server_ids;  // (span, new id) of paired servers
+    server_ids.clear();  // (span, new id) of paired servers
     for (size_t k = 0; k < (fan_out ? servers.size() : pairs); ++k) {
       spans[servers[k]].parent_id = spans[clients[fan_out ? 0 : k]].span_id;
       server_ids.emplace_back(servers[k], spans[servers[k]].span_id);
@@ -223,17 +334,19 @@ struct Normalizer::Impl {
     for (uint32_t m : others)
       if (m != keeper) ++conflicting_span_ids;
     if (server_ids.empty()) return;
-    // Children of the shared id that run in a server's service belong to that server's half: the one
-    // whose interval holds the child's start, else the last one that started before the child, else the
-    // first. The servers themselves are not their own children.
-    for (uint32_t c = 0; c < spans.size(); ++c) {
+    // Children of the shared id that run in a server's service, or server records called from it (a
+    // callee whose caller recorded nothing), belong to that server's half: the one whose interval holds
+    // the child's start, else the last one that started before the child, else the first.
+    for (uint32_t c = by_parent.first(id); c != IdIndex::kEnd; c = by_parent.next(c)) {
       Span& child = spans[c];
-      if (child.parent_id != id || std::find(members.begin(), members.end(), c) != members.end()) continue;
+      if (child.parent_id != id) continue;
+      if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
+        continue;  // a paired server is the client's child by construction
       const std::pair<uint32_t, Id128>* best = nullptr;
       const std::pair<uint32_t, Id128>* before = nullptr;
       for (const auto& sv : server_ids) {
         const Span& s = spans[sv.first];
-        if (s.service != child.service) continue;
+        if (s.service != child.service && !(server_like(child.kind) && child.remote_service == s.service)) continue;
         if (!best) best = &sv;
         if (child.start_us == kNoTime || s.start_us == kNoTime || s.start_us > child.start_us) continue;
         if (s.has_timing() && child.start_us <= s.end_us()) {
@@ -250,16 +363,14 @@ struct Normalizer::Impl {
   // 4. Parent links, root, orphans, cycles. Returns the root span index, or -1 if nothing is left.
   int32_t link() {
     const auto n = static_cast<uint32_t>(spans.size());
-    order.resize(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return spans[a].span_id < spans[b].span_id; });
+    by_id.build(spans, [](const Span& s) -> const Id128& { return s.span_id; });
     auto find = [&](const Id128& id) -> int32_t {
-      auto it = std::lower_bound(order.begin(), order.end(), id,
-                                 [&](uint32_t a, const Id128& v) { return spans[a].span_id < v; });
-      return (it != order.end() && spans[*it].span_id == id) ? static_cast<int32_t>(*it) : -1;
+      uint32_t i = by_id.first(id);
+      return i == IdIndex::kEnd ? -1 : static_cast<int32_t>(i);
     };
     parent.assign(n, -1);
-    std::vector<uint32_t> roots, orphans;
+    roots.clear();
+    orphans.clear();
     for (uint32_t i = 0; i < n; ++i) {
       const Span& s = spans[i];
       if (s.parent_id.empty() || s.parent_id == s.span_id) {
@@ -305,8 +416,8 @@ struct Normalizer::Impl {
     }
     build_children();
     // Walk from the root: what is not reached was dropped with an orphan or sits in a parent cycle.
-    std::vector<uint8_t> reached(n, 0);
-    std::vector<uint32_t> todo{static_cast<uint32_t>(root)};
+    reached.assign(n, 0);
+    todo.assign(1, static_cast<uint32_t>(root));
     reached[static_cast<size_t>(root)] = 1;
     while (!todo.empty()) {
       uint32_t s = todo.back();
@@ -328,7 +439,7 @@ struct Normalizer::Impl {
       if (under_dropped) ++spans_dropped_with_orphans;
       else ++spans_in_cycles;
     }
-    alive = std::move(reached);
+    alive.swap(reached);
     return root;
   }
 
@@ -339,7 +450,7 @@ struct Normalizer::Impl {
       if (parent[i] >= 0) ++child_begin[static_cast<size_t>(parent[i]) + 1];
     for (uint32_t i = 0; i < n; ++i) child_begin[i + 1] += child_begin[i];
     child_list.assign(child_begin[n], 0);
-    std::vector<uint32_t> fill(child_begin.begin(), child_begin.end() - 1);
+    fill.assign(child_begin.begin(), child_begin.end() - 1);
     for (uint32_t i = 0; i < n; ++i)
       if (parent[i] >= 0) child_list[fill[static_cast<size_t>(parent[i])]++] = i;
   }
@@ -368,13 +479,13 @@ struct Normalizer::Impl {
 
   uint32_t span_depth(uint32_t root) {
     uint32_t best = 0;
-    std::vector<std::pair<uint32_t, uint32_t>> todo{{root, 1}};
-    while (!todo.empty()) {
-      auto [s, d] = todo.back();
-      todo.pop_back();
+    depth_todo.assign(1, {root, 1});
+    while (!depth_todo.empty()) {
+      auto [s, d] = depth_todo.back();
+      depth_todo.pop_back();
       best = std::max(best, d);
       for (uint32_t k = child_begin[s]; k < child_begin[s + 1]; ++k)
-        if (alive[child_list[k]]) todo.emplace_back(child_list[k], d + 1);
+        if (alive[child_list[k]]) depth_todo.emplace_back(child_list[k], d + 1);
     }
     return best;
   }
@@ -384,9 +495,24 @@ struct Normalizer::Impl {
     Building b;
     b.node.kind = kind;
     b.node.parent = parent_node;
-    NameId service = callee.service;
-    if (kind == NodeKind::client_only && callee.remote_service != kNoName) service = callee.remote_service;
-    b.node.api = cat.intern_api(service, callee.operation);
+    NameId service = callee.service, operation = callee.operation;
+    // A call nobody answered is named after the peer it called; so is a root that is only a client
+    // record (Alibaba's USER -> entry call whose callee row is missing).
+    if ((kind == NodeKind::client_only || (kind == NodeKind::root && client_like(callee.kind))) &&
+        callee.remote_service != kNoName)
+      service = callee.remote_service;
+    if (caller && caller != &callee) {
+      // The callee's record lost a name the caller's record has (Alibaba's "(?)" values).
+      if (service == missing_service && caller->remote_service != kNoName) {
+        service = caller->remote_service;
+        ++names_from_caller;
+      }
+      if (operation == missing_operation && caller->operation != missing_operation) {
+        operation = caller->operation;
+        ++names_from_caller;
+      }
+    }
+    b.node.api = cat.intern_api(service, operation);
     b.node.start_us = callee.start_us;
     b.node.duration_us = callee.duration_us;
     if (caller) {
@@ -429,7 +555,8 @@ struct Normalizer::Impl {
   // Client spans: one rpc node per server span it caused; its other children belong to the caller.
   // Returns false if the span is not a client with servers.
   bool push_client(uint32_t c, uint32_t parent_node) {
-    std::vector<uint32_t> servers, rest;
+    servers.clear();
+    rest.clear();
     for (uint32_t k = child_begin[c]; k < child_begin[c + 1]; ++k) {
       uint32_t g = child_list[k];
       if (alive[g]) (server_like(spans[g].kind) ? servers : rest).push_back(g);
@@ -476,7 +603,8 @@ struct Normalizer::Impl {
     const Span& r = spans[root];
     // A root that is a client span (Alibaba's USER -> entry call) merges with the server it reached.
     if (client_like(r.kind)) {
-      std::vector<uint32_t> servers, rest;
+      servers.clear();
+      rest.clear();
       for (uint32_t k = child_begin[root]; k < child_begin[root + 1]; ++k) {
         uint32_t g = child_list[k];
         if (alive[g]) (server_like(spans[g].kind) ? servers : rest).push_back(g);
@@ -556,14 +684,22 @@ struct Normalizer::Impl {
       const CallNode& x = b.node;
       b.sort_start = x.caller_start_us != kNoTime ? x.caller_start_us : (x.start_us != kNoTime ? x.start_us : INT64_MAX);
     }
-    std::vector<std::vector<uint32_t>> kids(n);
-    for (uint32_t i = 1; i < n; ++i) kids[static_cast<size_t>(built[i].node.parent)].push_back(i);
-    for (auto& k : kids)
-      std::stable_sort(k.begin(), k.end(), [&](uint32_t a, uint32_t b) { return built[a].sort_start < built[b].sort_start; });
+    // Children of each node (CSR), each list in start order; ties keep the pre-order.
+    kid_begin.assign(n + 1, 0);
+    for (uint32_t i = 1; i < n; ++i) ++kid_begin[static_cast<size_t>(built[i].node.parent) + 1];
+    for (uint32_t i = 0; i < n; ++i) kid_begin[i + 1] += kid_begin[i];
+    kid_list.resize(n);
+    fill.assign(kid_begin.begin(), kid_begin.end() - 1);
+    for (uint32_t i = 1; i < n; ++i) kid_list[fill[static_cast<size_t>(built[i].node.parent)]++] = i;
+    for (uint32_t p = 0; p < n; ++p)
+      if (kid_begin[p + 1] - kid_begin[p] > 1)
+        std::sort(kid_list.begin() + kid_begin[p], kid_list.begin() + kid_begin[p + 1], [&](uint32_t a, uint32_t b) {
+          return built[a].sort_start != built[b].sort_start ? built[a].sort_start < built[b].sort_start : a < b;
+        });
     out.nodes.clear();
     out.nodes.reserve(n);
-    std::vector<uint32_t> new_index(n, 0);
-    std::vector<uint32_t> queue{0};
+    new_index.assign(n, 0);
+    queue.assign(1, 0);
     out.nodes.push_back(built[0].node);
     out.nodes[0].parent = -1;
     out.nodes[0].depth = 1;
@@ -571,8 +707,9 @@ struct Normalizer::Impl {
       uint32_t old = queue[head];
       uint32_t here = new_index[old];
       out.nodes[here].first_child = static_cast<uint32_t>(out.nodes.size());
-      out.nodes[here].child_count = static_cast<uint32_t>(kids[old].size());
-      for (uint32_t c : kids[old]) {
+      out.nodes[here].child_count = kid_begin[old + 1] - kid_begin[old];
+      for (uint32_t k = kid_begin[old]; k < kid_begin[old + 1]; ++k) {
+        const uint32_t c = kid_list[k];
         new_index[c] = static_cast<uint32_t>(out.nodes.size());
         CallNode node = built[c].node;
         node.parent = static_cast<int32_t>(here);
@@ -606,6 +743,12 @@ struct Normalizer::Impl {
         if (!spans[i].has_timing()) ++spans_without_timing;
       }
     out.span_count = kept;
+    out.sampling_probability = 0;
+    for (size_t i = 0; i < spans.size(); ++i)
+      if (alive[i] && spans[i].sampling_probability > 0) {
+        out.sampling_probability = spans[i].sampling_probability;
+        break;
+      }
     out.max_span_depth = span_depth(static_cast<uint32_t>(root));
     build_nodes(static_cast<uint32_t>(root));
     out.timing_complete = fix_missing_timing();

@@ -19,6 +19,10 @@ void TraceStats::add(const CallTree& tree) {
   }
   const CallNode& root = tree.root();
   ++roots_[root.api];
+  if (tree.sampling_probability > 0) {
+    sampling_sum_ += tree.sampling_probability;
+    ++sampling_n_;
+  }
   if (root.has_timing()) {
     root_latency_.add(static_cast<double>(root.duration_us));
     if (traces_ == 1 || root.start_us < first_) first_ = root.start_us;
@@ -45,6 +49,10 @@ TraceSummary TraceStats::summary(const Catalog& catalog) const {
   s.root_mean_us = root_latency_.mean();
   s.first_start_us = first_;
   s.last_start_us = last_;
+  s.sampling_probability = sampling_n_ ? sampling_sum_ / static_cast<double>(sampling_n_) : 0;
+  double window_s = static_cast<double>(last_ - first_) / 1e6;
+  s.traced_rate_per_s = window_s > 0 && traces_ > 1 ? static_cast<double>(traces_ - 1) / window_s : 0;
+  s.request_rate_per_s = s.sampling_probability > 0 ? s.traced_rate_per_s / s.sampling_probability : s.traced_rate_per_s;
   for (const auto& [api, n] : roots_) s.root_apis.emplace_back(catalog.api_label(api), n);
   std::stable_sort(s.root_apis.begin(), s.root_apis.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   for (int k = 0; k < 5; ++k)

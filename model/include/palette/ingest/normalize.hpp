@@ -7,14 +7,17 @@
 //   2. name placeholders for spans without a service or operation
 //   3. spans that share an id: pieces of one span (same service, same side or no kind, no two start
 //      times, at most one timed) -> one span; a client and a server half (Zipkin `shared`, Alibaba's
-//      caller/callee rows) -> two spans, the server a child of the client (paired two by two in time
-//      order; a lone client's `shared` servers are all its callees); the id's children re-parented to
-//      the server half whose service they run in
+//      caller/callee rows) -> two spans, the server a child of the client, paired two by two in time
+//      order (extras counted; a lone client's `shared` servers are all its callees), and the id's
+//      children re-parented to the server half whose service they run in (or, for a server record
+//      whose caller recorded nothing, the side its caller runs in); a record of unknown side
+//      (Alibaba rt 0) becomes the server half an id lacks
 //   4. link parents; pick the root; orphans and extra roots attached under the root or dropped (policy);
 //      spans in parent cycles dropped
 //   5. infer span kinds the format did not record (parent in another service -> server, ...)
-//   6. merge each client span with the server span it caused into one call; in-process spans of the
-//      parent's service become `local` nodes; a client span nobody answered is a `client_only` call
+//   6. merge each client span with the server span it caused into one call (a callee name the record
+//      lost is taken from the caller's record); in-process spans of the parent's service become `local`
+//      nodes; a client span nobody answered is a `client_only` call named after the peer it called
 //   7. fill a callee's missing timing from its caller
 //   8. clock skew: a server half outside its client half is shifted (with its subtree) into it
 //      (only client/server pairs run on different clocks; other children are flagged, not moved)

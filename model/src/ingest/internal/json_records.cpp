@@ -8,6 +8,10 @@
 
 namespace palette::ingest::internal {
 
+void throw_record_error(const char* what, simdjson::error_code err) {
+  throw RecordError(std::string(what) + ": " + simdjson::error_message(err));
+}
+
 int64_t json_int(simdjson::ondemand::value v, const char* what) {
   simdjson::ondemand::json_type type;
   if (v.type().get(type)) throw RecordError(std::string(what) + ": not a value");
@@ -74,11 +78,11 @@ char first_json_byte(std::string_view head) {
 
 namespace {
 
-// The line of the value simdjson stopped at, counted from the unit's first line.
-int64_t error_line(const JsonUnit& unit, simdjson::ondemand::document& doc) {
+// Where simdjson stopped in a unit: the value that was wrong (else the unit's start).
+uint64_t error_offset(const JsonUnit& unit, simdjson::ondemand::document& doc) {
   const char* at = nullptr;
-  if (doc.current_location().get(at) || at < unit.data || at > unit.data + unit.size) return unit.line;
-  return unit.line + std::count(unit.data, at, '\n');
+  if (doc.current_location().get(at) || at < unit.data || at > unit.data + unit.size) return unit.offset;
+  return unit.offset + static_cast<uint64_t>(at - unit.data);
 }
 
 }  // namespace
@@ -107,7 +111,7 @@ void read_json_units(ByteSource& source, ReadContext& ctx, std::vector<std::vect
     } catch (const RecordError& e) {
       ctx.diag.malformed(record_kind, Error(ErrorKind::malformed, record_kind + " record: " + e.what())
                                           .at_file(source.name())
-                                          .at_line(iterating ? error_line(unit, doc) : unit.line));
+                                          .at_line(units.line_of(iterating ? error_offset(unit, doc) : unit.offset)));
     }
     if (ctx.progress && source.content_bytes_read() >= next_progress) {
       ctx.progress(source);

@@ -20,12 +20,15 @@ struct RecordError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Unwraps a simdjson result or throws RecordError naming the field.
+[[noreturn]] void throw_record_error(const char* what, simdjson::error_code err);
+
+// Unwraps a simdjson result or throws RecordError naming the field. The throw is out of line so that
+// this stays small enough to inline on the hot path.
 template <typename T>
-T need(simdjson::simdjson_result<T>&& r, const char* what) {
+inline T need(simdjson::simdjson_result<T>&& r, const char* what) {
   T value;
-  if (auto err = std::move(r).get(value))
-    throw RecordError(std::string(what) + ": " + simdjson::error_message(err));
+  if (auto err = std::move(r).get(value)) [[unlikely]]
+    throw_record_error(what, err);
   return value;
 }
 

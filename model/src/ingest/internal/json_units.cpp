@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "palette/error.hpp"
 
@@ -31,6 +34,98 @@ constexpr ByteClasses kClasses;
 bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 }  // namespace
+
+// Finds where a JSON container ends: tracks strings (with escapes) and bracket depth across calls, so
+// a value can be scanned in pieces as the buffer fills. With SSE2, 64 bytes at a time: bitmasks of
+// quotes, backslashes and brackets, escapes resolved arithmetically and string interiors by a prefix
+// XOR of the quote mask (the technique of simdjson's stage 1); only bracket bits are walked one by one.
+class BracketScanner {
+ public:
+  static constexpr size_t kNotFound = static_cast<size_t>(-1);
+  bool in_string() const { return in_string_ != 0; }
+
+  // Scans [p, e); returns the length up to and including the closing bracket, or kNotFound. Bytes
+  // after e up to 64 must be readable (the buffer's padding).
+  size_t run(const char* p, const char* e) {
+    const char* begin = p;
+#if defined(__SSE2__)
+    while (e - p >= 64) {
+      uint64_t quote = 0, backslash = 0, open = 0, close = 0;
+      for (int k = 0; k < 4; ++k) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // '[' -> '{', ']' -> '}'
+        auto bits = [&](__m128i x, char c) {
+          return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c)))));
+        };
+        quote |= bits(v, '"') << (16 * k);
+        backslash |= bits(v, '\\') << (16 * k);
+        open |= bits(folded, '{') << (16 * k);
+        close |= bits(folded, '}') << (16 * k);
+      }
+      uint64_t escaped = escaped_bits(backslash);
+      quote &= ~escaped;
+      uint64_t inside = prefix_xor(quote) ^ in_string_;
+      in_string_ = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);  // all ones if the block ends inside
+      uint64_t brackets = (open | close) & ~inside;
+      while (brackets) {
+        int bit = __builtin_ctzll(brackets);
+        depth_ += ((open >> bit) & 1) ? 1 : -1;
+        if (depth_ == 0) return static_cast<size_t>(p - begin) + static_cast<size_t>(bit) + 1;
+        brackets &= brackets - 1;
+      }
+      p += 64;
+    }
+#endif
+    for (; p < e; ++p) {
+      char c = *p;
+      if (escape_next_) {
+        escape_next_ = false;
+        continue;
+      }
+      if (in_string_) {
+        if (c == '\\') escape_next_ = true;
+        else if (c == '"') in_string_ = 0;
+        continue;
+      }
+      if (c == '"') in_string_ = ~uint64_t{0};
+      else if (c == '{' || c == '[') ++depth_;
+      else if ((c == '}' || c == ']') && --depth_ == 0) return static_cast<size_t>(p - begin) + 1;
+    }
+    return kNotFound;
+  }
+
+ private:
+  static uint64_t prefix_xor(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+  }
+
+  // Bits of characters escaped by a backslash: those after an odd-length run of backslashes.
+  uint64_t escaped_bits(uint64_t backslash) {
+    uint64_t carry = escape_next_ ? 1 : 0;
+    if (!backslash) {
+      escape_next_ = false;
+      return carry;
+    }
+    backslash &= ~carry;  // an escaped backslash starts no escape
+    const uint64_t even = 0x5555555555555555ULL;
+    uint64_t follows_escape = (backslash << 1) | carry;
+    uint64_t odd_starts = backslash & ~even & ~follows_escape;
+    uint64_t even_runs;
+    escape_next_ = __builtin_add_overflow(odd_starts, backslash, &even_runs);
+    uint64_t invert = even_runs << 1;
+    return (even ^ invert) & follows_escape;
+  }
+
+  int64_t depth_ = 0;
+  uint64_t in_string_ = 0;  // all ones inside a string
+  bool escape_next_ = false;
+};
 
 struct JsonUnits::Impl {
   struct Frame {
@@ -185,27 +280,19 @@ struct JsonUnits::Impl {
       }
       return;
     }
-    int64_t depth = 0;
+    BracketScanner scan;
     for (;;) {
       if (!ensure(pos))
-        throw error("unexpected end of input: a JSON value is not closed (truncated file?)", start);
-      const unsigned char* b = reinterpret_cast<const unsigned char*>(buf.get());
-      const unsigned char* p = b + (pos - base);
-      const unsigned char* e = b + len;
-      while (p < e) {
-        unsigned char k = kClasses.cls[*p];
-        if (k == 0 || k == 4) { ++p; continue; }
-        if (k == 1) break;
-        if (k == 2) { ++depth; ++p; continue; }
-        --depth;
-        ++p;
-        if (depth == 0) {
-          pos = base + static_cast<uint64_t>(p - b);
-          return;
-        }
+        throw error(scan.in_string() ? "unexpected end of input inside a string (truncated file?)"
+                                     : "unexpected end of input: a JSON value is not closed (truncated file?)",
+                    start);
+      const char* b = buf.get();
+      size_t at_end = scan.run(b + (pos - base), b + len);
+      if (at_end != BracketScanner::kNotFound) {
+        pos += at_end;
+        return;
       }
-      pos = base + static_cast<uint64_t>(p - b);
-      if (p < e) skip_string(start);  // stopped at a quote
+      pos = end();
     }
   }
 
@@ -223,12 +310,10 @@ struct JsonUnits::Impl {
   }
 
   void fill(JsonUnit& u, uint64_t start, uint64_t stop, bool from_wrapper, const std::string& key) {
-    advance_lines(start);
     u.data = buf.get() + (start - base);
     u.size = stop - start;
     u.capacity = cap - (start - base);
     u.offset = start;
-    u.line = line_no;
     u.from_wrapper = from_wrapper;
     u.wrapper_key = key;
   }
@@ -349,8 +434,11 @@ JsonUnits::JsonUnits(ByteSource& source, std::vector<std::vector<std::string>> w
     : impl_(std::make_unique<Impl>(source, std::move(wrapper_paths), split_nested_arrays)) {}
 JsonUnits::~JsonUnits() = default;
 bool JsonUnits::next(JsonUnit& unit) { return impl_->next(unit); }
-uint64_t JsonUnits::offset() const { return impl_->pos; }
-int64_t JsonUnits::line() const { return impl_->line_no; }
+int64_t JsonUnits::line_of(uint64_t offset) {
+  if (offset < impl_->line_pos || offset > impl_->end()) return 0;
+  impl_->advance_lines(offset);
+  return impl_->line_no;
+}
 bool JsonUnits::saw_input() const { return impl_->saw_input; }
 
 }  // namespace palette::ingest::internal

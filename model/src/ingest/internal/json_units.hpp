@@ -24,8 +24,7 @@ struct JsonUnit {
   const char* data = nullptr;
   size_t size = 0;
   size_t capacity = 0;   // size + padding that may be read
-  uint64_t offset = 0;   // content byte offset of the unit's first byte
-  int64_t line = 1;      // 1-based line of the unit's first byte
+  uint64_t offset = 0;   // content byte offset of the unit's first byte (JsonUnits::line_of gives its line)
   bool from_wrapper = false;   // an element of a wrapper array (see wrapper_key)
   std::string wrapper_key;     // "data", "resourceSpans", ... or "" for a top-level array
   std::string_view text() const { return {data, size}; }
@@ -41,9 +40,9 @@ class JsonUnits {
   ~JsonUnits();
   bool next(JsonUnit& unit);
 
-  // Where the scanner is, for error messages about a unit that could not be delimited.
-  uint64_t offset() const;
-  int64_t line() const;
+  // The 1-based line of an offset inside the current unit, for error messages. Lines are counted only
+  // when asked (and in bulk when the buffer moves on), so reading costs nothing for them.
+  int64_t line_of(uint64_t offset);
   // False while nothing but white space has been read: an empty file.
   bool saw_input() const;
 

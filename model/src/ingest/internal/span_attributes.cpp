@@ -10,6 +10,7 @@ namespace palette::ingest::internal {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
+  if (a == b) return true;  // the common spelling, without the per-character folding
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
@@ -54,6 +55,7 @@ void AttributeValue::append_text(std::string& out) const {
 }
 
 SpanKind parse_span_kind(std::string_view text) {
+  if (text.size() < 6 || text.size() > 8) return SpanKind::unspecified;
   if (iequals(text, "server")) return SpanKind::server;
   if (iequals(text, "client")) return SpanKind::client;
   if (iequals(text, "producer")) return SpanKind::producer;
@@ -84,6 +86,9 @@ void SpanAttributes::apply(Span& span, std::string_view key, const AttributeValu
     if (as_int(v, n) && n >= 500) span.error = true;
   } else if (key == "rpc.grpc.status_code") {
     if (as_int(v, n) && n != 0) span.error = true;
+  } else if (key == "sampler.param") {
+    double p = v.type == AttributeValue::floating ? v.d : v.type == AttributeValue::integer ? static_cast<double>(v.i) : 0;
+    if (p > 0 && p <= 1) span.sampling_probability = static_cast<float>(p);
   } else if (key == "peer.service") {
     if (v.type == AttributeValue::string && !v.str.empty()) span.remote_service = ctx_.catalog.names.intern(v.str);
   } else if (key == "db.system") {
