@@ -53,7 +53,9 @@ std::vector<Command> traces_commands();
 std::vector<Command> emu_commands();
 std::vector<Command> fit_commands();
 std::vector<Command> downscale_commands();
+std::vector<Command> advise_commands();
 std::vector<Command> compare_commands();
 std::vector<Command> model_commands();
+std::vector<Command> sim_commands();
 
 }  // namespace palette::cli

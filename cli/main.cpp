@@ -17,9 +17,11 @@ std::vector<Command> all_commands() {
   for (auto& c : traces_commands()) out.push_back(std::move(c));
   for (auto& c : fit_commands()) out.push_back(std::move(c));
   for (auto& c : downscale_commands()) out.push_back(std::move(c));
+  for (auto& c : advise_commands()) out.push_back(std::move(c));
   for (auto& c : emu_commands()) out.push_back(std::move(c));
   for (auto& c : compare_commands()) out.push_back(std::move(c));
   for (auto& c : model_commands()) out.push_back(std::move(c));
+  for (auto& c : sim_commands()) out.push_back(std::move(c));
   return out;
 }
 

@@ -94,7 +94,7 @@ Topology build(FuzzedDataProvider& in) {
   t.fit = FitInfo{in.ConsumeBool() ? Conditioning::none : Conditioning::caller, in.ConsumeIntegral<uint64_t>(), probability(in),
                   in.ConsumeIntegral<uint32_t>(), in.ConsumeIntegral<uint32_t>(), in.ConsumeIntegral<uint64_t>(),
                   in.ConsumeIntegralInRange<int64_t>(0, INT64_MAX)};
-  t.source = SourceInfo{in.ConsumeIntegral<uint64_t>(), in.ConsumeIntegral<uint64_t>(), number(in, true),
+  t.source = SourceInfo{in.ConsumeIntegral<uint64_t>(), in.ConsumeIntegral<uint64_t>(), number(in, true), probability(in),
                         {in.ConsumeRandomLengthString(40), in.ConsumeRandomLengthString(40)}};
   return t;
 }

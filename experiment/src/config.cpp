@@ -254,14 +254,78 @@ std::string ExperimentConfig::resolve(const std::string& path) const {
   return (std::filesystem::path(dir) / path).lexically_normal().string();
 }
 
+namespace {
+
+// Sets a scalar at a key path ("a.b[2].c") in a parsed document.
+void set_at(model::yaml::Node& doc, const std::string& path, const std::string& value, const std::string& file) {
+  using model::yaml::Node;
+  auto fail = [&](const std::string& why) {
+    return Error(ErrorKind::bad_value, why).at_file(file).at_key(path).with_hint("sweep paths look like workload.rate or interventions[0].scale_local_work.factor");
+  };
+  Node* at = &doc;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') ++i;
+    if (path[i] == '[') {
+      size_t close = path.find(']', i);
+      if (close == std::string::npos) throw fail("unclosed [");
+      size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+      if (at->kind != Node::Kind::sequence || index >= at->items.size()) throw fail("no element " + std::to_string(index) + " there");
+      at = &at->items[index];
+      i = close + 1;
+      continue;
+    }
+    size_t end = path.find_first_of(".[", i);
+    std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
+    i = end == std::string::npos ? path.size() : end;
+    if (at->kind == Node::Kind::null) at->kind = Node::Kind::map;
+    if (at->kind != Node::Kind::map) throw fail("\"" + key + "\" is not under a mapping");
+    Node* found = nullptr;
+    for (size_t k = 0; k + 1 < at->items.size(); k += 2)
+      if (at->items[k].text == key) found = &at->items[k + 1];
+    if (!found) {
+      Node k;
+      k.kind = Node::Kind::scalar;
+      k.text = key;
+      k.line = at->line;
+      at->items.push_back(k);
+      Node v;
+      v.line = at->line;
+      at->items.push_back(v);
+      found = &at->items.back();
+    }
+    at = found;
+  }
+  at->kind = Node::Kind::scalar;
+  at->text = value;
+  at->items.clear();
+}
+
+ExperimentConfig parse_node(model::yaml::Node doc, const std::string& text, const std::string& file, const std::string& dir);
+
+}  // namespace
+
 ExperimentConfig parse_experiment(const std::string& text, const std::string& file, const std::string& dir) {
+  return parse_node(model::yaml::parse_document(text, file), text, file, dir);
+}
+
+ExperimentConfig parse_experiment_with(const std::string& text, const std::string& file, const std::string& dir,
+                                       const std::vector<std::pair<std::string, std::string>>& overrides) {
   model::yaml::Node doc = model::yaml::parse_document(text, file);
+  for (const auto& [path, value] : overrides) set_at(doc, path, value, file);
+  return parse_node(std::move(doc), text, file, dir);
+}
+
+namespace {
+
+ExperimentConfig parse_node(model::yaml::Node doc, const std::string& text, const std::string& file, const std::string& dir) {
   model::yaml::Source src{file, {}};
   Value root(src, doc, "", 1);
   if (root.is_null()) throw Error(ErrorKind::missing, "the experiment file is empty").at_file(file);
   Map top(root, {"name", "seed", "traces", "model", "interventions", "workload", "sim", "emu", "sweep", "report", "outputs"});
   ExperimentConfig c;
   c.file = file;
+  c.text = text;
   c.dir = dir;
   if (auto x = top.optional("name")) c.name = x->text();
   if (auto x = top.optional("seed")) c.seed = x->count();
@@ -318,6 +382,8 @@ ExperimentConfig parse_experiment(const std::string& text, const std::string& fi
   }
   return c;
 }
+
+}  // namespace
 
 ExperimentConfig load_experiment_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -2,28 +2,12 @@
 // conversion fixture, the bare forms, and malformed input.
 #include <gtest/gtest.h>
 
-#include "palette/ingest/ingest.hpp"
-#include "palette/stats/trace_stats.hpp"
-#include "support.hpp"
+#include "ingest_support.hpp"
 
 using namespace palette;
 using namespace palette::ingest;
-
-namespace {
-
-stats::TraceSummary summarize(const TraceSet& set) {
-  stats::TraceStats st;
-  for (const auto& t : set.traces) st.add(t);
-  return st.summary(set.catalog);
-}
-
-TraceSet load_text(const test::TempDir& dir, const std::string& name, const std::string& text, bool strict = false) {
-  IngestOptions o;
-  o.strict = strict;
-  return load_traces({dir.write(name, text)}, o);
-}
-
-}  // namespace
+using test::load_text;
+using test::summarize;
 
 // Counts verified independently with a Python json walk over the same files (1000 traces x 11 spans;
 // 6 services; 6 server-side APIs; frontend->{search,reservation,profile}, search->{geo,rate}).
@@ -150,4 +134,24 @@ TEST(JaegerReader, UiStateFileWithDataObjectIsNotATrace) {
   auto set = load_text(dir, "ui.json", R"({"data":{"traceID":"x","selected":true}})");
   EXPECT_EQ(set.traces.size(), 0u);
   EXPECT_EQ(set.diag.count("malformed.jaeger_trace"), 1u);
+}
+
+// Regression: a numeric tag beyond int64 (1e300) was cast to an integer, which is undefined behaviour
+// (UBSan in the fuzz build); on x86 it gave INT64_MIN, so a gRPC status of 1e300 marked the span failed
+// and 5e18 did not. Out-of-range numbers are now no status code at all; in-range floats still count.
+TEST(JaegerReader, HugeNumericTagsAreNotStatusCodes) {
+  test::TempDir dir;
+  auto make = [](const std::string& id, const std::string& tag) {
+    return R"({"traceID":")" + id + R"(","spanID":"1","operationName":"op","startTime":5,"duration":7,"processID":"p1",)"
+           R"("tags":[)" + tag + R"(]})";
+  };
+  auto set = load_text(dir, "huge.json",
+                       R"({"data":[{"traceID":"01","spans":[)" +
+                           make("01", R"({"key":"rpc.grpc.status_code","type":"float64","value":1e300})") +
+                           R"(],"processes":{"p1":{"serviceName":"svc"}}},{"traceID":"02","spans":[)" +
+                           make("02", R"({"key":"http.status_code","type":"float64","value":503.0})") +
+                           R"(],"processes":{"p1":{"serviceName":"svc"}}}]})");
+  ASSERT_EQ(set.traces.size(), 2u);
+  EXPECT_FALSE(set.traces[0].root().error);
+  EXPECT_TRUE(set.traces[1].root().error);
 }

@@ -248,3 +248,62 @@ TEST(Normalize, PlaceholdersForMissingNames) {
   EXPECT_EQ(d.count("spans_without_service"), 1u);
   EXPECT_EQ(b.label(t, 0), "unknown_service:x");
 }
+
+// A record with neither kind nor timing that repeats a half's id and service (84 in the SmartThings
+// mobile Zipkin trace) is a piece of that half, not a third span with the id.
+TEST(Normalize, KindlessUntimedPieceMergesIntoItsHalf) {
+  Builder b;
+  b.add(1, 0, "front", "get", 1000, 100, SpanKind::server);
+  b.add(2, 1, "back", "handle", kNoTime, kNoTime);
+  b.add(2, 1, "front", "call", 1010, 80, SpanKind::client);
+  b.add(2, 1, "back", "handle", 1020, 60, SpanKind::server).shared = true;
+  CallTree t;
+  Diagnostics d;
+  ASSERT_TRUE(b.run(t, d));
+  EXPECT_EQ(d.count("merged_span_fragments"), 1u);
+  EXPECT_EQ(d.count("conflicting_span_ids"), 0u);
+  EXPECT_EQ(t.span_count, 3u);
+  ASSERT_EQ(t.nodes.size(), 2u);
+  EXPECT_EQ(t.nodes[1].kind, NodeKind::rpc);
+  EXPECT_EQ(t.nodes[1].start_us, 1020);
+}
+
+// Same side and service but different start times: separate spans (receptions of one message at three
+// moments), where pieces of which at most one had a duration used to merge. A lone client's `shared`
+// servers all answer it; the id's child goes to the reception that started last before it.
+TEST(Normalize, SharedServersOfOneClientAreAllItsCalls) {
+  Builder b;
+  b.add(1, 0, "bouncer", "post", 1000, 900, SpanKind::server);
+  b.add(2, 1, "bouncer", "send", 1100, kNoTime, SpanKind::client);
+  for (int k = 0; k < 3; ++k) b.add(2, 1, "pusher", "receive", 1200 + 100 * k, kNoTime, SpanKind::server).shared = true;
+  b.add(3, 2, "pusher", "process", 1350, 20, SpanKind::internal);
+  CallTree t;
+  Diagnostics d;
+  ASSERT_TRUE(b.run(t, d));
+  EXPECT_EQ(d.count("merged_span_fragments"), 0u);
+  EXPECT_EQ(d.count("shared_client_server_ids"), 3u);
+  EXPECT_EQ(d.count("unpaired_shared_fragments"), 0u);
+  EXPECT_EQ(d.count("client_spans_with_several_servers"), 1u);
+  ASSERT_EQ(t.nodes.size(), 5u);
+  for (size_t i = 1; i <= 3; ++i) {
+    EXPECT_EQ(t.nodes[i].kind, NodeKind::rpc);
+    EXPECT_EQ(t.nodes[i].parent, 0);
+    EXPECT_EQ(t.nodes[i].child_count, t.nodes[i].start_us == 1300 ? 1u : 0u);  // process started at 1350
+  }
+}
+
+// Without `shared`, extra records of one id still pair up two by two and the rest are counted
+// (Alibaba's rpcids seen more than twice).
+TEST(Normalize, UnsharedExtraServersStayUnpaired) {
+  Builder b;
+  b.add(1, 0, "a", "entry", 1000, 900, SpanKind::server);
+  b.add(2, 1, "a", "call", 1100, 100, SpanKind::client);
+  b.add(2, 1, "b", "serve", 1110, 80, SpanKind::server);
+  b.add(2, 1, "b", "serve", 1500, 80, SpanKind::server);
+  CallTree t;
+  Diagnostics d;
+  ASSERT_TRUE(b.run(t, d));
+  EXPECT_EQ(d.count("shared_client_server_ids"), 1u);
+  EXPECT_EQ(d.count("unpaired_shared_fragments"), 1u);
+  EXPECT_EQ(d.count("client_spans_with_several_servers"), 0u);
+}

@@ -15,6 +15,10 @@
 namespace palette {
 
 inline constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
+// The largest start or duration, in µs either way, that ingestion keeps (2^53 µs, about 285 years from
+// the epoch, beyond what a nanosecond clock can write): sums and differences of a few times then never
+// overflow. The assembler treats anything larger as missing and counts it (spans_with_impossible_timing).
+inline constexpr int64_t kMaxTimeUs = int64_t{1} << 53;
 
 enum class SpanKind : uint8_t { unspecified, server, client, internal, producer, consumer };
 const char* to_string(SpanKind kind);

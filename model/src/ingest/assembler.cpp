@@ -9,12 +9,20 @@ TraceAssembler::TraceAssembler(int64_t idle_window_us, Diagnostics& diag, Sink s
     : idle_window_us_(idle_window_us),
       sink_(std::move(sink)),
       late_spans_(diag.counter("late_spans")),
-      spans_without_trace_id_(diag.counter("spans_without_trace_id")) {}
+      spans_without_trace_id_(diag.counter("spans_without_trace_id")),
+      impossible_timing_(diag.counter("spans_with_impossible_timing")) {}
 
 void TraceAssembler::add(Span&& span) {
   if (span.trace_id.empty()) {
     ++spans_without_trace_id_;
     return;
+  }
+  // Every span passes here before any arithmetic on its times (watermark, skew, end = start + duration).
+  auto impossible = [](int64_t t) { return t != kNoTime && (t > kMaxTimeUs || t < -kMaxTimeUs); };
+  if (impossible(span.start_us) || impossible(span.duration_us)) {
+    if (impossible(span.start_us)) span.start_us = kNoTime;
+    if (impossible(span.duration_us)) span.duration_us = kNoTime;
+    ++impossible_timing_;
   }
   if (span.start_us != kNoTime && (watermark_ == kNoTime || span.start_us > watermark_)) watermark_ = span.start_us;
   auto it = open_.find(span.trace_id);

@@ -249,18 +249,20 @@ struct Normalizer::Impl {
     compact();
   }
 
-  // Same side, same service, at most one of them timed: fragments of one span reported in pieces.
+  // Fragments of one span reported in pieces: same service, same side (or one piece without a kind, as
+  // Zipkin's late "finish" pieces), at most one of them timed, and no two different start times (five
+  // receptions of one message at five moments are five spans, not one).
   void merge_fragments(std::vector<uint32_t>& members) {
     for (size_t a = 0; a < members.size(); ++a) {
       Span& x = spans[members[a]];
       for (size_t b = a + 1; b < members.size();) {
         Span& y = spans[members[b]];
         bool same_side = client_like(x.kind) == client_like(y.kind) && server_like(x.kind) == server_like(y.kind);
-        if (same_side && x.service == y.service && !(x.has_timing() && y.has_timing())) {
-          if (!x.has_timing()) {
-            x.start_us = y.start_us;
-            x.duration_us = y.duration_us;
-          }
+        bool kinds_fit = same_side || x.kind == SpanKind::unspecified || y.kind == SpanKind::unspecified;
+        bool starts_fit = x.start_us == kNoTime || y.start_us == kNoTime || x.start_us == y.start_us;
+        if (kinds_fit && starts_fit && x.service == y.service && !(x.has_timing() && y.has_timing())) {
+          if (x.start_us == kNoTime) x.start_us = y.start_us;
+          if (x.duration_us == kNoTime) x.duration_us = y.duration_us;
           if (x.kind == SpanKind::unspecified) x.kind = y.kind;
           if (x.parent_id.empty()) x.parent_id = y.parent_id;
           if (x.remote_service == kNoName) x.remote_service = y.remote_service;
@@ -308,17 +310,22 @@ struct Normalizer::Impl {
     sort_small(servers, by_start);
     uint64_t tag = 1;
     // Pair clients and servers two by two, in time order. One member (the first client, else the first
-    // server, else the first other) keeps the id; every other member gets a derived one.
+    // server, else the first other) keeps the id; every other member gets a derived one. A lone client
+    // whose servers all say `shared` (Zipkin: "I reuse my caller's id") is the caller of every one of them
+    // (a message several consumers received).
     size_t pairs = std::min(clients.size(), servers.size());
+    bool fan_out = clients.size() == 1 && servers.size() > 1 &&
+                   std::all_of(servers.begin(), servers.end(), [&](uint32_t m) { return spans[m].shared; });
     uint32_t keeper = !clients.empty() ? clients[0] : (!servers.empty() ? servers[0] : others[0]);
     for (uint32_t m : members)
       if (m != keeper) spans[m].span_id = Id128::derived(id, tag++);
     server_ids.clear();  // (span, new id) of paired servers
-    for (size_t k = 0; k < pairs; ++k) {
-      spans[servers[k]].parent_id = spans[clients[k]].span_id;
+    for (size_t k = 0; k < (fan_out ? servers.size() : pairs); ++k) {
+      spans[servers[k]].parent_id = spans[clients[fan_out ? 0 : k]].span_id;
       server_ids.emplace_back(servers[k], spans[servers[k]].span_id);
       ++shared_span_ids;
     }
+    if (fan_out) pairs = servers.size();
     for (uint32_t m : clients)
       if (m != keeper && std::find(clients.begin(), clients.begin() + static_cast<long>(pairs), m) == clients.begin() + static_cast<long>(pairs))
         ++unpaired_shared_fragments;
@@ -329,22 +336,26 @@ struct Normalizer::Impl {
     if (server_ids.empty()) return;
     // Children of the shared id that run in a server's service, or server records called from it (a
     // callee whose caller recorded nothing), belong to that server's half: the one whose interval holds
-    // the child's start, else the first.
+    // the child's start, else the last one that started before the child, else the first.
     for (uint32_t c = by_parent.first(id); c != IdIndex::kEnd; c = by_parent.next(c)) {
       Span& child = spans[c];
       if (child.parent_id != id) continue;
       if (std::any_of(server_ids.begin(), server_ids.end(), [&](const auto& sv) { return &spans[sv.first] == &child; }))
         continue;  // a paired server is the client's child by construction
       const std::pair<uint32_t, Id128>* best = nullptr;
+      const std::pair<uint32_t, Id128>* before = nullptr;
       for (const auto& sv : server_ids) {
         const Span& s = spans[sv.first];
         if (s.service != child.service && !(server_like(child.kind) && child.remote_service == s.service)) continue;
         if (!best) best = &sv;
-        if (s.has_timing() && child.start_us != kNoTime && child.start_us >= s.start_us && child.start_us <= s.end_us()) {
-          best = &sv;
+        if (child.start_us == kNoTime || s.start_us == kNoTime || s.start_us > child.start_us) continue;
+        if (s.has_timing() && child.start_us <= s.end_us()) {
+          before = &sv;
           break;
         }
+        if (!before || spans[before->first].start_us < s.start_us) before = &sv;
       }
+      if (before) best = before;
       if (best) child.parent_id = best->second;
     }
   }

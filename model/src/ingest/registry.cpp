@@ -44,6 +44,8 @@ const ReaderRegistry& ReaderRegistry::builtin() {
   static const ReaderRegistry registry = [] {
     ReaderRegistry r;
     r.add(jaeger_reader_factory());
+    r.add(otlp_reader_factory());
+    r.add(zipkin_reader_factory());
     r.add(nezha_csv_reader_factory());
     r.add(alibaba_csv_reader_factory());
     return r;

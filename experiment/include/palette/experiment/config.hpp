@@ -73,6 +73,7 @@ struct ReportSection {
 
 struct ExperimentConfig {
   std::string file;                // where it was read from ("" = built in code)
+  std::string text;                // the file's text (sweeps derive each point's config from it)
   std::string dir;                 // its directory: relative paths start here
   std::string name;
   uint64_t seed = 1;
@@ -93,5 +94,9 @@ struct ExperimentConfig {
 ExperimentConfig load_experiment_file(const std::string& path);
 // `file` names the text in errors; `dir` is where relative paths start.
 ExperimentConfig parse_experiment(const std::string& text, const std::string& file, const std::string& dir);
+// The same with some keys set first, e.g. {{"workload.rate", "50"}, {"interventions[0].scale_local_work.factor",
+// "0.5"}} (a sweep point). A key path that does not exist is created when only its last key is missing.
+ExperimentConfig parse_experiment_with(const std::string& text, const std::string& file, const std::string& dir,
+                                       const std::vector<std::pair<std::string, std::string>>& overrides);
 
 }  // namespace palette::experiment

@@ -49,6 +49,7 @@ class TraceAssembler final : public SpanSink {
   size_t peak_open_ = 0;
   uint64_t& late_spans_;
   uint64_t& spans_without_trace_id_;
+  uint64_t& impossible_timing_;
 };
 
 }  // namespace palette::ingest

@@ -5,11 +5,13 @@
 //
 //   1. drop exact duplicate spans (rows repeated across per-minute files, re-sent spans)
 //   2. name placeholders for spans without a service or operation
-//   3. merge fragments that share a span id: same side -> one span; a client and a server half
-//      (Zipkin `shared`, Alibaba's caller/callee rows) -> two spans, the server a child of the client,
-//      paired two by two in time order (extras counted), and the id's children re-parented to the side
-//      whose service they run in (or, for a server record whose caller recorded nothing, the side its
-//      caller runs in); a record of unknown side (Alibaba rt 0) becomes the server half an id lacks
+//   3. spans that share an id: pieces of one span (same service, same side or no kind, no two start
+//      times, at most one timed) -> one span; a client and a server half (Zipkin `shared`, Alibaba's
+//      caller/callee rows) -> two spans, the server a child of the client, paired two by two in time
+//      order (extras counted; a lone client's `shared` servers are all its callees), and the id's
+//      children re-parented to the server half whose service they run in (or, for a server record
+//      whose caller recorded nothing, the side its caller runs in); a record of unknown side
+//      (Alibaba rt 0) becomes the server half an id lacks
 //   4. link parents; pick the root; orphans and extra roots attached under the root or dropped (policy);
 //      spans in parent cycles dropped
 //   5. infer span kinds the format did not record (parent in another service -> server, ...)

@@ -8,6 +8,8 @@
 //   r.write(dir);   // latencies.csv + summary.json (spans are written by the backend)
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,14 @@ struct RequestResult {
 class RunResults {
  public:
   RunResults(std::string backend, const Topology& topology);
+  ~RunResults();
+
+  // Streaming, for runs of millions of requests: from now on each reported request goes straight to
+  // dir/latencies.csv, and only counters and a quantile sketch (relative accuracy `accuracy`) are
+  // kept, so memory stays flat however long the run. summary.json then gives the quantiles within
+  // that accuracy and says so ("latency_us.relative_accuracy"); requests() stays empty. write()
+  // completes latencies.csv and writes summary.json. Throws Error(io).
+  void stream_to(const std::string& dir, double accuracy = 1e-4);
 
   void add_request(const RequestResult& r);
   // One invocation of an API took latency_us (server side), for the per-API quantiles.
@@ -49,10 +59,15 @@ class RunResults {
   void write_summary_json(std::ostream& out) const;
 
  private:
+  void write_row(std::ostream& out, const RequestResult& r) const;
+
   std::string backend_;
   const Topology& topology_;
   std::vector<RequestResult> requests_;
   uint64_t warmup_ = 0;
+  // Streaming (stream_to): the open CSV and what the summary needs.
+  struct Stream;
+  std::unique_ptr<Stream> stream_;
   std::vector<stats::QuantileSketch> per_api_;
   std::map<std::string, double> utilisation_, extra_;
   std::map<std::string, std::string> info_;

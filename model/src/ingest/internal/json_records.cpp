@@ -1,5 +1,6 @@
 #include "json_records.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -40,6 +41,33 @@ int64_t json_int(simdjson::ondemand::value v, const char* what) {
   throw RecordError(std::string(what) + ": expected an integer");
 }
 
+bool json_scalar(simdjson::ondemand::value v, AttributeValue& out) {
+  simdjson::ondemand::json_type type;
+  if (v.type().get(type)) throw RecordError("attribute value: not a value");
+  switch (type) {
+    case simdjson::ondemand::json_type::string:
+      out.type = AttributeValue::string;
+      out.str = need(v.get_string(), "attribute value");
+      return true;
+    case simdjson::ondemand::json_type::boolean:
+      out.type = AttributeValue::boolean;
+      out.b = need(v.get_bool(), "attribute value");
+      return true;
+    case simdjson::ondemand::json_type::number: {
+      simdjson::ondemand::number_type nt = need(v.get_number_type(), "attribute value");
+      if (nt == simdjson::ondemand::number_type::signed_integer) {
+        out.type = AttributeValue::integer;
+        out.i = need(v.get_int64(), "attribute value");
+      } else {  // floats, and integers beyond int64
+        out.type = AttributeValue::floating;
+        out.d = need(v.get_double(), "attribute value");
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
 char first_json_byte(std::string_view head) {
   size_t i = 0;
   if (head.size() >= 3 && static_cast<unsigned char>(head[0]) == 0xEF) i = 3;  // UTF-8 BOM
@@ -48,10 +76,22 @@ char first_json_byte(std::string_view head) {
   return 0;
 }
 
+namespace {
+
+// Where simdjson stopped in a unit: the value that was wrong (else the unit's start).
+uint64_t error_offset(const JsonUnit& unit, simdjson::ondemand::document& doc) {
+  const char* at = nullptr;
+  if (doc.current_location().get(at) || at < unit.data || at > unit.data + unit.size) return unit.offset;
+  return unit.offset + static_cast<uint64_t>(at - unit.data);
+}
+
+}  // namespace
+
 void read_json_units(ByteSource& source, ReadContext& ctx, std::vector<std::vector<std::string>> wrapper_paths,
-                     const std::string& record_kind, const UnitParser& parse) {
-  JsonUnits units(source, std::move(wrapper_paths));
+                     const std::string& record_kind, const UnitParser& parse, bool split_nested_arrays) {
+  JsonUnits units(source, std::move(wrapper_paths), split_nested_arrays);
   simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
   JsonUnit unit;
   uint64_t next_progress = 4 << 20;
   for (;;) {
@@ -62,21 +102,26 @@ void read_json_units(ByteSource& source, ReadContext& ctx, std::vector<std::vect
       ctx.diag.malformed(record_kind, e);
       break;
     }
+    bool iterating = false;
     try {
       simdjson::padded_string_view view(unit.data, unit.size, unit.capacity);
-      simdjson::ondemand::document doc;
       if (auto err = parser.iterate(view).get(doc)) throw RecordError(simdjson::error_message(err));
+      iterating = true;
       parse(unit, doc);
     } catch (const RecordError& e) {
       ctx.diag.malformed(record_kind, Error(ErrorKind::malformed, record_kind + " record: " + e.what())
                                           .at_file(source.name())
-                                          .at_line(units.line_of(unit.offset)));
+                                          .at_line(units.line_of(iterating ? error_offset(unit, doc) : unit.offset)));
     }
     if (ctx.progress && source.content_bytes_read() >= next_progress) {
       ctx.progress(source);
       next_progress = source.content_bytes_read() + (4 << 20);
     }
   }
+  if (!units.saw_input())
+    ctx.diag.malformed(record_kind, Error(ErrorKind::malformed, "the file is empty: no JSON value in it")
+                                        .at_file(source.name())
+                                        .at_line(1));
   if (ctx.progress) ctx.progress(source);
 }
 

@@ -151,6 +151,8 @@ struct JsonUnits::Impl {
   uint64_t line_pos = 0;
   int64_t line_no = 1;
   bool eof = false;
+  bool nested = false;     // split arrays inside the top-level array too
+  bool saw_input = false;  // a non-space byte was met
   std::vector<Frame> frames;
 
   static Frame make(Frame::Type type, bool unwrap = false) {
@@ -160,7 +162,7 @@ struct JsonUnits::Impl {
     return f;
   }
 
-  Impl(ByteSource& s, std::vector<std::vector<std::string>> p) : src(s), paths(std::move(p)) {
+  Impl(ByteSource& s, std::vector<std::vector<std::string>> p, bool n) : src(s), paths(std::move(p)), nested(n) {
     cap = kChunk + kPadding;
     buf.reset(new char[cap]);
     std::memset(buf.get(), 0, cap);
@@ -333,6 +335,7 @@ struct JsonUnits::Impl {
       Frame& f = frames.back();
       if (f.type == Frame::top_seq) {
         if (!skip_ws()) return false;
+        saw_input = true;
         char c = at(pos);
         if (c == '[') {
           ++pos;
@@ -369,6 +372,11 @@ struct JsonUnits::Impl {
         }
         f.first = false;
         uint64_t start = pos;
+        if (nested && frames.size() == 2 && f.key.empty() && at(pos) == '[') {  // `f` dies with the push
+          ++pos;
+          frames.push_back(make(Frame::array, true));
+          continue;
+        }
         keep = std::min(keep, start);
         skip_value();
         if (pos == start) throw error(std::string("expected an array element, found '") + at(pos) + "'", start);
@@ -422,8 +430,8 @@ struct JsonUnits::Impl {
   }
 };
 
-JsonUnits::JsonUnits(ByteSource& source, std::vector<std::vector<std::string>> wrapper_paths)
-    : impl_(std::make_unique<Impl>(source, std::move(wrapper_paths))) {}
+JsonUnits::JsonUnits(ByteSource& source, std::vector<std::vector<std::string>> wrapper_paths, bool split_nested_arrays)
+    : impl_(std::make_unique<Impl>(source, std::move(wrapper_paths), split_nested_arrays)) {}
 JsonUnits::~JsonUnits() = default;
 bool JsonUnits::next(JsonUnit& unit) { return impl_->next(unit); }
 int64_t JsonUnits::line_of(uint64_t offset) {
@@ -431,5 +439,6 @@ int64_t JsonUnits::line_of(uint64_t offset) {
   impl_->advance_lines(offset);
   return impl_->line_no;
 }
+bool JsonUnits::saw_input() const { return impl_->saw_input; }
 
 }  // namespace palette::ingest::internal

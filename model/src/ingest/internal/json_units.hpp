@@ -34,14 +34,17 @@ class JsonUnits {
  public:
   // wrapper_paths: key paths whose array value is split into units, e.g. {"data"} or
   // {"result","resourceSpans"}. Throws Error(malformed) on broken structure outside units (e.g. text
-  // that is not JSON), naming the file and line.
-  JsonUnits(ByteSource& source, std::vector<std::vector<std::string>> wrapper_paths);
+  // that is not JSON), naming the file and line. split_nested_arrays: the elements of arrays that are
+  // elements of a top-level array are the units, not those arrays.
+  JsonUnits(ByteSource& source, std::vector<std::vector<std::string>> wrapper_paths, bool split_nested_arrays = false);
   ~JsonUnits();
   bool next(JsonUnit& unit);
 
   // The 1-based line of an offset inside the current unit, for error messages. Lines are counted only
   // when asked (and in bulk when the buffer moves on), so reading costs nothing for them.
   int64_t line_of(uint64_t offset);
+  // False while nothing but white space has been read: an empty file.
+  bool saw_input() const;
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace palette::ingest::internal {
@@ -17,7 +18,10 @@ bool iequals(std::string_view a, std::string_view b) {
 bool as_int(const AttributeValue& v, int64_t& out) {
   switch (v.type) {
     case AttributeValue::integer: out = v.i; return true;
-    case AttributeValue::floating: out = static_cast<int64_t>(v.d); return true;
+    case AttributeValue::floating:  // NaN or out of int64's range would make the cast undefined
+      if (!(std::fabs(v.d) < 9.2e18)) return false;
+      out = static_cast<int64_t>(v.d);
+      return true;
     case AttributeValue::string: {
       auto r = std::from_chars(v.str.data(), v.str.data() + v.str.size(), out);
       return r.ec == std::errc() && r.ptr == v.str.data() + v.str.size();
@@ -69,7 +73,7 @@ void SpanAttributes::apply(Span& span, std::string_view key, const AttributeValu
     v.append_text(text);
     span.attributes.emplace_back(ctx_.catalog.names.intern(key), ctx_.catalog.names.intern(text));
   }
-  if (key.size() < 5) {
+  if (key.size() <= 5) {  // "error" is the only short key read
     if (key == "error" && truthy(v)) span.error = true;
     return;
   }

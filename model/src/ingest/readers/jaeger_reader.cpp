@@ -142,38 +142,9 @@ class JaegerReader final : public TraceReader {
           }
         }
       } else if (key == "tags") {
-        od::array tags = need(v.get_array(), "tags");
-        for (auto tv : tags) {
-          od::object to = need(tv.get_object(), "tag");
-          std::string_view tkey;
-          AttributeValue val;
-          for (auto tf : to) {
-            std::string_view k = need(tf.unescaped_key(), "key");
-            // Strings stay valid for the whole document, so "value" may come before "key".
-            if (k == "key") {
-              tkey = need(tf.value().get_string(), "tag key");
-            } else if (k == "value") {
-              od::value tv2 = need(tf.value(), "tag value");
-              od::json_type jt = need(tv2.type(), "tag value");
-              if (jt == od::json_type::string) {
-                val.type = AttributeValue::string;
-                val.str = need(tv2.get_string(), "tag value");
-              } else if (jt == od::json_type::boolean) {
-                val.type = AttributeValue::boolean;
-                val.b = need(tv2.get_bool(), "tag value");
-              } else if (jt == od::json_type::number) {
-                double d = need(tv2.get_double(), "tag value");
-                val.type = AttributeValue::floating;
-                val.d = d;
-                if (d == static_cast<double>(static_cast<int64_t>(d))) {
-                  val.type = AttributeValue::integer;
-                  val.i = static_cast<int64_t>(d);
-                }
-              }
-            }
-          }
-          if (!tkey.empty()) attrs.apply(s, tkey, val);
-        }
+        for_each_key_value(
+            need(v.get_array(), "tags"), "tag", [](od::value tv, AttributeValue& out) { json_scalar(tv, out); },
+            [&](std::string_view tkey, const AttributeValue& val) { attrs.apply(s, tkey, val); });
       }
     }
     if (!has_child_of && !follows_parent.empty()) {
@@ -183,8 +154,6 @@ class JaegerReader final : public TraceReader {
     if (s.span_id.empty()) throw RecordError("span without spanID");
   }
 };
-
-bool contains(std::string_view head, std::string_view what) { return head.find(what) != std::string_view::npos; }
 
 }  // namespace
 
@@ -196,9 +165,9 @@ ReaderFactory jaeger_reader_factory() {
     char c = first_json_byte(head);
     if (c != '{' && c != '[') return 0;
     // Jaeger spells traceID/spanID with a capital D; OTLP and Zipkin write traceId.
-    bool ids = contains(head, "\"traceID\"") || contains(head, "\"spanID\"");
+    bool ids = head_has(head, "\"traceID\"") || head_has(head, "\"spanID\"");
     if (!ids) return 0;
-    if (contains(head, "\"operationName\"") || contains(head, "\"processes\"") || contains(head, "\"spans\"")) return 90;
+    if (head_has(head, "\"operationName\"") || head_has(head, "\"processes\"") || head_has(head, "\"spans\"")) return 90;
     return 40;
   };
   f.create = [] { return std::make_unique<JaegerReader>(); };

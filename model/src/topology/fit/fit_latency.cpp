@@ -110,27 +110,32 @@ void fit_latency(const Records& r, Topology& t, const FitOptions& o, FitReport& 
   }
   // Normal scores: local work within the context the sampler will draw from; overhead within its edge.
   // Groups: APIs first, then edges.
+  // Groups: each work context of each API (the context its draws come from), then each edge.
+  std::vector<uint32_t> first_group(apis + 1, 0);
+  for (size_t a = 0; a < apis; ++a) first_group[a + 1] = first_group[a] + static_cast<uint32_t>(t.apis[a].gcm.work.size());
+  const uint32_t edge_base = first_group[apis];
   std::vector<std::vector<ScoreObservation>> obs(r.requests.size());
   for (const auto& inv : r.invocations) {
     if (!inv.timed) continue;
     const WorkContext& w = t.apis[inv.api].gcm.work_context(inv.caller, inv.pattern);
-    obs[inv.request].push_back(ScoreObservation{inv.api, normal_score(w.work_us, inv.local_us)});
+    auto group = first_group[inv.api] + static_cast<uint32_t>(&w - t.apis[inv.api].gcm.work.data());
+    obs[inv.request].push_back(ScoreObservation{group, normal_score(w.work_us, inv.local_us)});
     for (uint32_t c = 0; c < inv.call_count; ++c) {
       const CallRecord& call = r.calls[inv.first_call + c];
       const Edge* e = t.edge(inv.api, call.callee);
-      auto g = static_cast<uint32_t>(apis + static_cast<size_t>(e - t.edges.data()));
+      auto g = edge_base + static_cast<uint32_t>(e - t.edges.data());
       obs[inv.request].push_back(ScoreObservation{g, normal_score(e->overhead_us, call.overhead_us)});
     }
   }
-  auto groups = static_cast<uint32_t>(apis + t.edges.size());
+  auto groups = static_cast<uint32_t>(edge_base + t.edges.size());
   std::vector<std::vector<ScoreObservation>> sample;
   for (size_t i : spread_sample(obs.size(), o.em_max_requests)) sample.push_back(std::move(obs[i]));
   LatencyClassFit lc = fit_latency_classes(sample, groups, K, o.em_iterations);
   report.latency_em_loglik = lc.loglik;
   t.latency_class_weights = lc.weights;
   for (size_t a = 0; a < apis; ++a)
-    for (auto& w : t.apis[a].gcm.work) w.classes = lc.params[a];
-  for (size_t e = 0; e < t.edges.size(); ++e) t.edges[e].overhead_classes = lc.params[apis + e];
+    for (size_t w = 0; w < t.apis[a].gcm.work.size(); ++w) t.apis[a].gcm.work[w].classes = lc.params[first_group[a] + w];
+  for (size_t e = 0; e < t.edges.size(); ++e) t.edges[e].overhead_classes = lc.params[edge_base + e];
 }
 
 }  // namespace palette::model::fit
