@@ -51,6 +51,7 @@ std::string human_us(double us);
 // Registered by each command file.
 std::vector<Command> traces_commands();
 std::vector<Command> emu_commands();
+std::vector<Command> run_commands();
 std::vector<Command> fit_commands();
 std::vector<Command> downscale_commands();
 std::vector<Command> advise_commands();

@@ -19,6 +19,7 @@ std::vector<Command> all_commands() {
   for (auto& c : downscale_commands()) out.push_back(std::move(c));
   for (auto& c : advise_commands()) out.push_back(std::move(c));
   for (auto& c : emu_commands()) out.push_back(std::move(c));
+  for (auto& c : run_commands()) out.push_back(std::move(c));
   for (auto& c : compare_commands()) out.push_back(std::move(c));
   for (auto& c : model_commands()) out.push_back(std::move(c));
   for (auto& c : sim_commands()) out.push_back(std::move(c));
