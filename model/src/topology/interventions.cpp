@@ -55,45 +55,90 @@ void cut_calls(Topology& t, ApiIndex caller, const std::set<ApiIndex>& callees) 
 
 // Folds the latency of the caller's calls to `removed` into its local work: per work context and per
 // latency class, local work plus what those calls added to the invocation's timeline (each step's
-// length with them minus without them), drawn from the original model.
+// length with them minus without them), drawn from the original model. Each context learns from the
+// invocations it actually serves: requests are walked from the roots and every invocation of the
+// caller is credited to the context the sampler's back-off chose for it; contexts that walk reaches
+// too rarely (fallbacks for unseen callers) are filled from plans drawn in their own context.
 void absorb_calls(Topology& t, const Topology& original, ApiIndex caller, const std::set<ApiIndex>& removed, uint64_t seed) {
   Sampler sampler(original, seed);
+  const auto& work = original.apis[caller].gcm.work;
+  const size_t contexts = work.size();
+  const size_t want = 2000;
+  std::vector<std::vector<std::pair<double, uint32_t>>> samples(contexts);  // (new local work, class)
+  auto credit = [&](const InvocationPlan& plan, const CallContext& ctx) {
+    size_t i = static_cast<size_t>(&original.apis[caller].gcm.work_context(ctx.caller, plan.pattern) - work.data());
+    if (samples[i].size() >= want) return;
+    double added = 0;
+    for (const StepPlan& step : plan.steps) {
+      double with = 0, without = 0;
+      for (const CallPlan& call : step.calls) {
+        if (!call.awaited) continue;
+        double latency = call.overhead_us + sample_latency(sampler, call.callee, call.context, 2);
+        with = std::max(with, latency);
+        if (!removed.count(call.callee)) without = std::max(without, latency);
+      }
+      added += with - without;
+    }
+    samples[i].emplace_back(plan.local_work_us + added, ctx.latency_class);
+  };
+  // Walk requests: the real mix of callers, patterns and classes.
+  for (uint64_t r = 0; r < 50000; ++r) {
+    bool full = true;
+    for (const auto& s : samples) full = full && s.size() >= want;
+    if (full) break;
+    RequestDraw req = sampler.draw_request(r);
+    std::vector<std::pair<ApiIndex, CallContext>> todo{{req.root, req.context()}};
+    size_t guard = 0;
+    while (!todo.empty() && ++guard < 20000) {
+      auto [api, ctx] = todo.back();
+      todo.pop_back();
+      InvocationPlan plan = sampler.plan(api, ctx);
+      if (api == caller) credit(plan, ctx);
+      for (const auto& step : plan.steps)
+        for (const auto& c : step.calls) todo.emplace_back(c.callee, c.context);
+    }
+  }
+  // Contexts the walk left short: plans drawn in the context itself.
+  Rng rng = Rng::for_key(seed, child_key(caller, 0, 0xAB50));
+  for (size_t i = 0; i < contexts; ++i) {
+    for (int attempt = 0; samples[i].size() < 200 && attempt < 20000; ++attempt) {
+      auto cls = static_cast<uint32_t>(pick(original.latency_class_weights, rng.uniform()));
+      auto sc = static_cast<uint32_t>(pick(original.structure_class_weights, rng.uniform()));
+      CallContext ctx{work[i].caller, cls, sc, rng.next()};
+      InvocationPlan plan = sampler.plan(caller, ctx);
+      if (work[i].pattern >= 0 && plan.pattern != work[i].pattern) continue;
+      size_t before = samples[i].size();
+      credit(plan, ctx);
+      if (samples[i].size() == before) {  // the back-off chose another context: credit it here anyway
+        double added = 0;
+        for (const StepPlan& step : plan.steps) {
+          double with = 0, without = 0;
+          for (const CallPlan& call : step.calls) {
+            if (!call.awaited) continue;
+            double latency = call.overhead_us + sample_latency(sampler, call.callee, call.context, 2);
+            with = std::max(with, latency);
+            if (!removed.count(call.callee)) without = std::max(without, latency);
+          }
+          added += with - without;
+        }
+        samples[i].emplace_back(draw_work(work[i], cls, rng) + added, cls);
+      }
+    }
+  }
   ApiModel& api = t.apis[caller];
-  const auto& weights = original.latency_class_weights;
-  const int n = 2000;
-  for (size_t i = 0; i < api.gcm.work.size(); ++i) {
+  for (size_t i = 0; i < contexts; ++i) {
     WorkContext& w = api.gcm.work[i];
+    if (samples[i].empty()) continue;
     std::vector<double> all;
     std::vector<std::vector<double>> by_class(std::max<size_t>(1, w.classes.size()));
-    Rng rng = Rng::for_key(seed, child_key(caller, static_cast<uint32_t>(i), 0xAB50));
-    for (int j = 0; j < n; ++j) {
-      auto cls = static_cast<uint32_t>(pick(weights, rng.uniform()));
-      auto sc = static_cast<uint32_t>(pick(original.structure_class_weights, rng.uniform()));
-      double c = draw_work(w, cls, rng);
-      InvocationPlan plan;
-      for (int attempt = 0; attempt < 20; ++attempt) {
-        CallContext ctx{w.caller, cls, sc, rng.next()};
-        plan = sampler.plan(caller, ctx);
-        if (w.pattern < 0 || plan.pattern == w.pattern) break;
-      }
-      double added = 0;
-      for (const StepPlan& step : plan.steps) {
-        double with = 0, without = 0;
-        for (const CallPlan& call : step.calls) {
-          if (!call.awaited) continue;
-          double latency = call.overhead_us + sample_latency(sampler, call.callee, call.context, 2);
-          with = std::max(with, latency);
-          if (!removed.count(call.callee)) without = std::max(without, latency);
-        }
-        added += with - without;
-      }
-      all.push_back(c + added);
-      by_class[w.classes.empty() ? 0 : cls].push_back(c + added);
+    for (const auto& [x, cls] : samples[i]) {
+      all.push_back(x);
+      by_class[w.classes.empty() || cls >= w.classes.size() ? 0 : cls].push_back(x);
     }
     w.work_us = Distribution::from_samples(all);
     // The new distribution's classes: where each class's draws now sit in normal-score space.
     for (size_t k = 0; k < w.classes.size(); ++k) {
-      if (by_class[k].empty()) continue;
+      if (by_class[k].size() < 2) continue;
       double s1 = 0, s2 = 0;
       for (double x : by_class[k]) {
         double z = normal_quantile(std::clamp(w.work_us.cdf(x), 0.0005, 0.9995));

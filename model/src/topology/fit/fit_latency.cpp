@@ -78,26 +78,51 @@ void fit_latency(const Records& r, Topology& t, const FitOptions& o, FitReport& 
   for (size_t a = 0; a < apis; ++a) {
     ApiModel& api = t.apis[a];
     fit_lambdas(r, of_api[a], api);
-    std::map<std::pair<ApiIndex, int32_t>, std::vector<double>> samples;
-    for (uint32_t i : of_api[a]) {
-      const InvocationRecord& inv = r.invocations[i];
-      if (!inv.timed) continue;
-      samples[{kNoApiIndex, -1}].push_back(inv.local_us);
-      if (!conditioned) continue;
-      if (inv.caller != kNoApiIndex) samples[{inv.caller, -1}].push_back(inv.local_us);
-      if (inv.pattern >= 0) samples[{kNoApiIndex, inv.pattern}].push_back(inv.local_us);
-      if (inv.caller != kNoApiIndex && inv.pattern >= 0) samples[{inv.caller, inv.pattern}].push_back(inv.local_us);
-    }
-    if (samples.empty()) samples[{kNoApiIndex, -1}] = {};  // traced only without timing
-    for (auto& [key, xs] : samples) {
-      bool any = key.first == kNoApiIndex && key.second < 0;
-      if (!any && xs.size() < o.min_context_count) continue;
+    // Contexts in the sampler's back-off order — (caller, pattern), (caller, any), (any, pattern),
+    // (any, any) — each fitted on exactly the invocations that order sends to it: a (caller, any)
+    // context serves the caller's invocations whose pattern has no context of its own, so it must not
+    // learn from the others (an API that calls nothing in 20% of its invocations does less work then).
+    std::vector<const InvocationRecord*> left;
+    for (uint32_t i : of_api[a])
+      if (r.invocations[i].timed) left.push_back(&r.invocations[i]);
+    std::vector<double> all;
+    for (const auto* inv : left) all.push_back(inv->local_us);
+    auto add = [&](ApiIndex caller, int32_t pattern, std::vector<double> xs) {
       WorkContext w;
-      w.caller = key.first;
-      w.pattern = key.second;
+      w.caller = caller;
+      w.pattern = pattern;
       w.work_us = xs.empty() ? Distribution::constant(0) : Distribution::from_samples(std::move(xs));
       api.gcm.work.push_back(std::move(w));
+    };
+    // One level: group what is left by `key`; keep groups with enough data; the rest stays left.
+    auto level = [&](auto key, bool applies(const InvocationRecord*)) {
+      std::map<std::pair<ApiIndex, int32_t>, std::vector<const InvocationRecord*>> groups;
+      std::vector<const InvocationRecord*> rest;
+      for (const auto* inv : left) (applies(inv) ? groups[key(inv)] : rest).push_back(inv);
+      for (auto& [k, members] : groups) {
+        if (members.size() < o.min_context_count) {
+          rest.insert(rest.end(), members.begin(), members.end());
+          continue;
+        }
+        std::vector<double> xs;
+        for (const auto* inv : members) xs.push_back(inv->local_us);
+        add(k.first, k.second, std::move(xs));
+      }
+      left = std::move(rest);
+    };
+    if (conditioned) {
+      level([](const InvocationRecord* i) { return std::make_pair(i->caller, i->pattern); },
+            [](const InvocationRecord* i) { return i->caller != kNoApiIndex && i->pattern >= 0; });
+      level([](const InvocationRecord* i) { return std::make_pair(i->caller, int32_t{-1}); },
+            [](const InvocationRecord* i) { return i->caller != kNoApiIndex; });
+      level([](const InvocationRecord* i) { return std::make_pair(kNoApiIndex, i->pattern); },
+            [](const InvocationRecord* i) { return i->pattern >= 0; });
     }
+    // (any, any) serves the rest; with too little of it, it stands for everything the API did
+    // (it is also what an unseen caller or pattern falls back to).
+    std::vector<double> rest;
+    for (const auto* inv : left) rest.push_back(inv->local_us);
+    add(kNoApiIndex, -1, rest.size() >= o.min_context_count ? std::move(rest) : std::move(all));
     std::sort(api.gcm.work.begin(), api.gcm.work.end(), [](const WorkContext& x, const WorkContext& y) {
       return std::make_pair(x.caller, x.pattern) < std::make_pair(y.caller, y.pattern);
     });
