@@ -65,9 +65,9 @@ void absorb_calls(Topology& t, const Topology& original, ApiIndex caller, const 
   const size_t contexts = work.size();
   const size_t want = 2000;
   std::vector<std::vector<std::pair<double, uint32_t>>> samples(contexts);  // (new local work, class)
-  auto credit = [&](const InvocationPlan& plan, const CallContext& ctx) {
-    size_t i = static_cast<size_t>(&original.apis[caller].gcm.work_context(ctx.caller, plan.pattern) - work.data());
-    if (samples[i].size() >= want) return;
+  // What the removed calls added to an invocation's timeline: each step's length with them minus
+  // without them.
+  auto added_by = [&](const InvocationPlan& plan) {
     double added = 0;
     for (const StepPlan& step : plan.steps) {
       double with = 0, without = 0;
@@ -79,7 +79,12 @@ void absorb_calls(Topology& t, const Topology& original, ApiIndex caller, const 
       }
       added += with - without;
     }
-    samples[i].emplace_back(plan.local_work_us + added, ctx.latency_class);
+    return added;
+  };
+  auto credit = [&](const InvocationPlan& plan, const CallContext& ctx) {
+    size_t i = static_cast<size_t>(&original.apis[caller].gcm.work_context(ctx.caller, plan.pattern) - work.data());
+    if (samples[i].size() >= want) return;
+    samples[i].emplace_back(plan.local_work_us + added_by(plan), ctx.latency_class);
   };
   // Walk requests: the real mix of callers, patterns and classes.
   for (uint64_t r = 0; r < 50000; ++r) {
@@ -110,18 +115,7 @@ void absorb_calls(Topology& t, const Topology& original, ApiIndex caller, const 
       size_t before = samples[i].size();
       credit(plan, ctx);
       if (samples[i].size() == before) {  // the back-off chose another context: credit it here anyway
-        double added = 0;
-        for (const StepPlan& step : plan.steps) {
-          double with = 0, without = 0;
-          for (const CallPlan& call : step.calls) {
-            if (!call.awaited) continue;
-            double latency = call.overhead_us + sample_latency(sampler, call.callee, call.context, 2);
-            with = std::max(with, latency);
-            if (!removed.count(call.callee)) without = std::max(without, latency);
-          }
-          added += with - without;
-        }
-        samples[i].emplace_back(draw_work(work[i], cls, rng) + added, cls);
+        samples[i].emplace_back(draw_work(work[i], cls, rng) + added_by(plan), cls);
       }
     }
   }
