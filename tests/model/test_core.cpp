@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "palette/error.hpp"
@@ -137,6 +138,61 @@ TEST(Assembler, GroupsInterleavedSpansAndBoundsOpenTraces) {
   EXPECT_EQ(out[n - 1].trace_id, (Id128{0, static_cast<uint64_t>(n)}));
   EXPECT_LT(a.peak_open_traces(), 2000u);  // bounded by the window, not by the input
   EXPECT_EQ(diag.count("late_spans"), 0u);
+}
+
+// The open traces sit in an open-addressing table with deletions: ids that differ only in the high
+// bits of `hi` (a weak hash would send them all to one probe run), random
+// lengths and interleaving, traces closing and others opening all the time. Every span must come out
+// in its own trace, each trace exactly once, none late.
+TEST(Assembler, RandomLifetimesWithCollidingIdsLoseNothing) {
+  Diagnostics diag;
+  std::map<uint64_t, std::vector<uint64_t>> seen;  // trace -> span ids as they came out
+  uint64_t closed = 0;
+  TraceAssembler a(5000, diag, [&](RawTrace&& t) {  // no live trace is ever idle that long
+    ++closed;
+    auto& v = seen[t.trace_id.hi];
+    EXPECT_TRUE(v.empty()) << "trace " << t.trace_id.hi << " came out twice";
+    for (const auto& s : t.spans) v.push_back(s.span_id.lo);
+  });
+  std::mt19937_64 rng(3);
+  struct Live {
+    uint64_t id;
+    int left;
+    uint64_t next_span;
+  };
+  std::vector<Live> live;
+  std::map<uint64_t, uint64_t> expected;  // trace -> span count
+  uint64_t next_id = 1;
+  int64_t clock = 0;
+  for (int step = 0; step < 400000; ++step) {
+    if (live.size() < 300 && rng() % 3 == 0) {
+      live.push_back(Live{next_id * 1024, 1 + static_cast<int>(rng() % 40), 0});
+      ++next_id;
+    }
+    if (live.empty()) continue;
+    Live& l = live[rng() % live.size()];
+    Span sp;
+    sp.trace_id = Id128{l.id, 7};
+    sp.span_id = Id128{0, l.next_span++};
+    sp.start_us = ++clock / 10;
+    a.add(std::move(sp));
+    ++expected[l.id];
+    if (--l.left == 0) {
+      l = live.back();
+      live.pop_back();
+    }
+  }
+  a.flush_all();
+  EXPECT_EQ(diag.count("late_spans"), 0u);
+  EXPECT_EQ(closed, expected.size());
+  ASSERT_EQ(seen.size(), expected.size());
+  for (const auto& [id, count] : expected) {
+    const auto& v = seen[id];
+    ASSERT_EQ(v.size(), count) << "trace " << id;
+    for (uint64_t k = 0; k < count; ++k) EXPECT_EQ(v[k], k);
+  }
+  EXPECT_EQ(a.open_traces(), 0u);
+  EXPECT_LT(a.peak_open_traces() * 4, expected.size());  // most closed mid-stream, not at the flush
 }
 
 TEST(Assembler, SpansOfAClosedTraceAreLateAndCounted) {

@@ -40,8 +40,17 @@ class Catalog {
   std::string api_label(ApiId id) const;  // "service:operation"
 
  private:
+  // Open addressing with linear probing over (service << 32 | operation) -> id, at most half full:
+  // every node of every ingested trace looks its API up here, and std::unordered_map's scattered
+  // nodes made this lookup a cache miss each time (8% of Alibaba ingestion).
+  struct Slot {
+    uint64_t key = 0;
+    ApiId id = kNoApi;  // kNoApi: empty
+  };
+  size_t slot_of(uint64_t key) const;
+  void grow();
   std::vector<Api> apis_;
-  std::unordered_map<uint64_t, ApiId> index_;  // (service << 32 | operation) -> id
+  std::vector<Slot> index_;
 };
 
 enum class NodeKind : uint8_t {

@@ -8,7 +8,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace palette {
 
@@ -18,7 +18,7 @@ inline constexpr NameId kNoName = 0xFFFFFFFFu;
 class NameTable {
  public:
   NameTable() = default;
-  NameTable(const NameTable&) = delete;  // views in the index point into storage_
+  NameTable(const NameTable&) = delete;  // ids are handed out by one table: copies would diverge
   NameTable& operator=(const NameTable&) = delete;
   NameTable(NameTable&&) = default;
   NameTable& operator=(NameTable&&) = default;
@@ -29,12 +29,17 @@ class NameTable {
   size_t size() const { return storage_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept;
+  // Open addressing with linear probing, at most half full, each slot keeping the text's hash so that
+  // a probe compares texts only on a hash match: every name of every span read is looked up here
+  // (readers cache in front of it), and std::unordered_map's scattered nodes cost a cache miss each.
+  struct Slot {
+    uint64_t hash = 0;
+    NameId id = kNoName;  // kNoName: empty
   };
-  std::deque<std::string> storage_;  // deque: references stay valid as it grows
-  std::unordered_map<std::string_view, NameId, Hash, std::equal_to<>> index_;
+  size_t slot_of(std::string_view text, uint64_t hash) const;
+  void grow();
+  std::deque<std::string> storage_;  // deque: references handed out by text() stay valid as it grows
+  std::vector<Slot> index_;
 };
 
 }  // namespace palette

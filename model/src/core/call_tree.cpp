@@ -27,16 +27,36 @@ const char* to_string(NodeKind kind) {
   return "rpc";
 }
 
+// The slot holding `key`, or the empty slot where it would go. index_ is a power of two, never full.
+size_t Catalog::slot_of(uint64_t key) const {
+  const size_t mask = index_.size() - 1;
+  uint64_t h = key * 0x9E3779B97F4A7C15ULL;  // fold the high half in: every bit of the key counts
+  size_t i = static_cast<size_t>(h ^ (h >> 29) ^ (h >> 47)) & mask;
+  while (index_[i].id != kNoApi && index_[i].key != key) i = (i + 1) & mask;
+  return i;
+}
+
+void Catalog::grow() {
+  std::vector<Slot> old = std::move(index_);
+  index_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+  for (const Slot& s : old)
+    if (s.id != kNoApi) index_[slot_of(s.key)] = s;
+}
+
 ApiId Catalog::intern_api(NameId service, NameId operation) {
-  uint64_t key = (static_cast<uint64_t>(service) << 32) | operation;
-  auto [it, inserted] = index_.try_emplace(key, static_cast<ApiId>(apis_.size()));
-  if (inserted) apis_.push_back(Api{service, operation});
-  return it->second;
+  const uint64_t key = (static_cast<uint64_t>(service) << 32) | operation;
+  if (2 * (apis_.size() + 1) > index_.size()) grow();
+  Slot& s = index_[slot_of(key)];
+  if (s.id == kNoApi) {
+    s = Slot{key, static_cast<ApiId>(apis_.size())};
+    apis_.push_back(Api{service, operation});
+  }
+  return s.id;
 }
 
 ApiId Catalog::find_api(NameId service, NameId operation) const {
-  auto it = index_.find((static_cast<uint64_t>(service) << 32) | operation);
-  return it == index_.end() ? kNoApi : it->second;
+  if (index_.empty()) return kNoApi;
+  return index_[slot_of((static_cast<uint64_t>(service) << 32) | operation)].id;
 }
 
 std::string Catalog::api_label(ApiId id) const {
