@@ -87,8 +87,7 @@ void report(benchmark::State& state, const SimStats& s) {
   state.counters["p50_ms"] = s.p50_us / 1e3;
   state.counters["sg_runs/req"] = static_cast<double>(s.simgrid_rounds) / requests;
   state.counters["events/req"] = static_cast<double>(s.events) / requests;
-  // Hook for sim-speed / emulated-speed: an emulation serves its load in real time (plus start-up),
-  // so simulated seconds per wall second is that ratio until bench/ measures the emulator itself.
+  // Simulated seconds per wall second; bench_sim_vs_emu measures the ratio to a real emulation.
   state.counters["x_realtime"] = s.sim_time_s / s.wall_s;
 }
 

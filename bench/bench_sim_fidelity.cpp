@@ -1,6 +1,6 @@
 // Simulation fidelity (issue 4): every dataset of ../shared/data/traces that palette can read is
 // fitted and simulated at its traced rate (default platform): root latency CDF against the traces
-// (KS, p50/p99 error). Datasets whose format has no reader yet are reported as skipped.
+// (KS, p50/p99 error). Datasets of fewer than 100 traces are reported as skipped.
 // On the DeathStarBench hotel traces, fit at load 25, then
 //   - what-if: at the request rates of load 100 and load 150, against those traces, with the
 //     capacity of the traced deployment taken three ways:
@@ -96,7 +96,7 @@ void BM_TracedRate(benchmark::State& state, const std::string& relative) {
     return;
   }
   if (l.traces.traces.size() < 100) {
-    state.SkipWithError(("skipped: " + std::to_string(l.traces.traces.size()) + " traces read (no reader for this format yet?)").c_str());
+    state.SkipWithError(("skipped: " + std::to_string(l.traces.traces.size()) + " traces read: too few for a latency CDF (the Zipkin samples are single traces of ten different systems)").c_str());
     return;
   }
   const model::Topology t = model::fit_topology(l.traces, {});
