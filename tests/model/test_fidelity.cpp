@@ -1,6 +1,6 @@
 // Fidelity of pure model sampling against the real traces: fit each shared dataset, sample as many
 // traces again, compare the root latency CDFs. Fixed seeds, so the numbers are exact; the bounds leave
-// room for deliberate model changes, not for regressions (the full table: bench/fidelity_model).
+// room for deliberate model changes, not for regressions (each run prints its numbers).
 #include <gtest/gtest.h>
 
 #include "palette/stats/compare.hpp"
