@@ -31,6 +31,8 @@ void write_json(std::ostream& out, const ingest::IngestReport& report, const sta
   w.key("mean").value(s.root_mean_us);
   w.end_object();
   w.key("traced_window_s").value(static_cast<double>(s.last_start_us - s.first_start_us) / 1e6);
+  w.key("active_window_s").value(s.active_window_s);
+  w.key("collection_pauses").value(s.collection_pauses);
   w.key("traced_rate_per_s").value(s.traced_rate_per_s);
   w.key("sampling_probability").value(s.sampling_probability);
   w.key("request_rate_per_s").value(s.request_rate_per_s);
@@ -96,8 +98,11 @@ void write_human(std::ostream& out, const ingest::IngestReport& report, const st
   out << "root latency   p50 " << human_us(s.root_p50_us) << ", p90 " << human_us(s.root_p90_us) << ", p99 "
       << human_us(s.root_p99_us) << "\n";
   if (s.traces > 1) {
-    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s, "
-        << s.traced_rate_per_s << " traces/s";
+    out << "traced window  " << static_cast<double>(s.last_start_us - s.first_start_us) / 1e6 << " s";
+    if (s.collection_pauses > 0)
+      out << " (" << s.active_window_s << " s active: " << s.collection_pauses << " pause"
+          << (s.collection_pauses > 1 ? "s" : "") << " in the collection left out)";
+    out << ", " << s.traced_rate_per_s << " traces/s";
     if (s.sampling_probability > 0)
       out << " (sampled at " << s.sampling_probability << ": ~" << s.request_rate_per_s << " requests/s)";
     out << "\n";

@@ -27,6 +27,7 @@ void TraceStats::add(const CallTree& tree) {
     root_latency_.add(static_cast<double>(root.duration_us));
     if (traces_ == 1 || root.start_us < first_) first_ = root.start_us;
     if (traces_ == 1 || root.start_us > last_) last_ = root.start_us;
+    arrivals_.add(root.start_us);
   }
 }
 
@@ -50,8 +51,13 @@ TraceSummary TraceStats::summary(const Catalog& catalog) const {
   s.first_start_us = first_;
   s.last_start_us = last_;
   s.sampling_probability = sampling_n_ ? sampling_sum_ / static_cast<double>(sampling_n_) : 0;
-  double window_s = static_cast<double>(last_ - first_) / 1e6;
-  s.traced_rate_per_s = window_s > 0 && traces_ > 1 ? static_cast<double>(traces_ - 1) / window_s : 0;
+  const ArrivalRate::Result arrivals = arrivals_.result();
+  s.active_window_s = arrivals.active_s;
+  s.collection_pauses = arrivals.pauses;
+  // Over the timed roots, counted for every trace (as before pauses were found: (traces - 1) / window).
+  s.traced_rate_per_s = arrivals.starts > 1 ? arrivals.rate_per_s * static_cast<double>(traces_ - 1) /
+                                                 static_cast<double>(arrivals.starts - 1)
+                                           : 0;
   s.request_rate_per_s = s.sampling_probability > 0 ? s.traced_rate_per_s / s.sampling_probability : s.traced_rate_per_s;
   for (const auto& [api, n] : roots_) s.root_apis.emplace_back(catalog.api_label(api), n);
   std::stable_sort(s.root_apis.begin(), s.root_apis.end(), [](const auto& a, const auto& b) { return a.second > b.second; });

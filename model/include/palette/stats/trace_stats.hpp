@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "palette/call_tree.hpp"
+#include "palette/stats/arrival_rate.hpp"
 #include "palette/stats/quantile_sketch.hpp"
 
 namespace palette::stats {
@@ -26,7 +27,9 @@ struct TraceSummary {
   double root_p50_us = 0, root_p90_us = 0, root_p99_us = 0, root_mean_us = 0;
   int64_t first_start_us = 0, last_start_us = 0;  // root start times: the traced window
   double sampling_probability = 0;  // mean over traces that record one; 0 = none does
-  double traced_rate_per_s = 0;     // stored traces per second of the window
+  double active_window_s = 0;       // the window less the pauses of the collection (arrival_rate.hpp)
+  uint64_t collection_pauses = 0;
+  double traced_rate_per_s = 0;     // stored traces per second of the active window
   double request_rate_per_s = 0;    // traced rate / sampling probability (= traced rate if unknown)
   std::vector<std::pair<std::string, uint64_t>> root_apis;  // most frequent first
   std::map<std::string, uint64_t> node_kinds;               // rpc, local, client_only, ...
@@ -46,6 +49,7 @@ class TraceStats {
   uint64_t kinds_[5] = {};
   QuantileSketch root_latency_{0.001};
   int64_t first_ = 0, last_ = 0;
+  ArrivalRate arrivals_;  // of the timed roots
   double sampling_sum_ = 0;
   uint64_t sampling_n_ = 0;
 };

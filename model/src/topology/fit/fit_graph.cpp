@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 
+#include "palette/stats/arrival_rate.hpp"
 #include "stages.hpp"
 
 namespace palette::model::fit {
@@ -55,10 +56,18 @@ void fit_graph(const Records& r, Topology& t) {
   const double window_s = (r.last_start_us - r.first_start_us) / 1e6;
   t.source.traces = r.requests.size();
   t.source.window_s = window_s;
-  // n arrivals over the window span n-1 gaps; a sampling tracer kept only a share of the requests.
+  // The rate while traces were being collected (pauses of the collection left out: arrival_rate.hpp),
+  // from the timed roots, for all the requests; a sampling tracer kept only a share of the requests.
+  stats::ArrivalRate arrivals;
+  uint64_t timed = 0;
+  for (const auto& req : r.requests)
+    if (r.invocations[req.first_invocation].timed) {
+      arrivals.add(static_cast<int64_t>(req.start_us));
+      ++timed;
+    }
   t.source.sampling_probability = r.sampling_probability;
   double kept = r.sampling_probability > 0 ? r.sampling_probability : 1.0;
-  t.arrival_rate_per_s = window_s > 0 ? (n - 1) / window_s / kept : 0;
+  t.arrival_rate_per_s = timed > 1 ? arrivals.result().rate_per_s * n / static_cast<double>(timed) / kept : 0;
 }
 
 }  // namespace palette::model::fit
