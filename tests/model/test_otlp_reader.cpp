@@ -327,3 +327,56 @@ TEST(OtlpReader, BinaryGarbageAndOtherJson) {
   ASSERT_EQ(other.diag.examples().size(), 1u);
   EXPECT_NE(std::string(other.diag.examples()[0].what()).find("not OTLP JSON"), std::string::npos);
 }
+
+// Grafana Tempo's download ({"batches":[...]}, the older instrumentationLibrarySpans, base64 ids as in
+// protobuf's own JSON mapping, kinds as enum names): a trace of a client span in one service and the
+// server span it caused in another, detected as OTLP and linked into one call.
+TEST(OtlpReader, GrafanaTempoDownload) {
+  test::TempDir dir;
+  // Base64 of 16-byte trace and 8-byte span ids (made up for this test).
+  const std::string trace = "AAAAAAAAAABhdGVzdCtpZA==", root = "cm9vdHNwYW4=", child = "Y2hpbGQrLzE=";
+  const std::string text =
+      R"({"batches":[)" +
+      resource("web",
+               span(trace, root, "", "GET /home", 0, "1627471657255000000", "1627471657265000000",
+                    R"(,"kind":"SPAN_KIND_SERVER")") + "," +
+               span(trace, "Y2xpZW50MDE=", root, "call db", 0, "1627471657256000000", "1627471657263000000",
+                    R"(,"kind":"SPAN_KIND_CLIENT")"),
+               "instrumentationLibrarySpans") +
+      "," +
+      resource("db",
+               span(trace, child, "Y2xpZW50MDE=", "query", 0, "1627471657257000000", "1627471657262000000",
+                    R"(,"kind":"SPAN_KIND_SERVER")"),
+               "instrumentationLibrarySpans") +
+      "]}";
+  auto set = load_text(dir, "tempo-trace.json", text);
+  ASSERT_EQ(set.report.files.at(0).format, "otlp");
+  EXPECT_TRUE(set.report.files.at(0).detected);
+  auto s = summarize(set);
+  EXPECT_EQ(set.report.spans_read, 3u);
+  EXPECT_EQ(s.traces, 1u);
+  EXPECT_EQ(s.services, 2u);
+  EXPECT_EQ(s.max_depth, 2u);  // web -> db, the client and server spans merged into one call
+  EXPECT_EQ(set.diag.count("malformed.otlp_resource_spans"), 0u);
+  const CallTree& t = set.traces.at(0);
+  ASSERT_EQ(t.nodes.size(), 2u);
+  EXPECT_EQ(t.root().duration_us, 10000);
+  EXPECT_EQ(t.nodes[1].duration_us, 5000);         // the db server span
+  EXPECT_EQ(t.nodes[1].caller_duration_us, 7000);  // the web client span
+  EXPECT_EQ(set.catalog.api_label(t.nodes[1].api), "db:query");
+  // The same trace in Tempo's API v2 wrapping and with proto field names: the same tree.
+  std::string v2 = text;
+  v2.replace(0, std::string(R"({"batches":)").size(), R"({"trace":{"resource_spans":)");
+  v2 += "}";
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\"traceId\"", "\"trace_id\""}, {"\"spanId\"", "\"span_id\""}, {"\"parentSpanId\"", "\"parent_span_id\""},
+           {"\"startTimeUnixNano\"", "\"start_time_unix_nano\""}, {"\"endTimeUnixNano\"", "\"end_time_unix_nano\""},
+           {"\"instrumentationLibrarySpans\"", "\"instrumentation_library_spans\""}, {"\"stringValue\"", "\"string_value\""}})
+    for (size_t at = v2.find(from); at != std::string::npos; at = v2.find(from, at + to.size())) v2.replace(at, from.size(), to);
+  auto set2 = load_text(dir, "tempo-v2.json", v2, false, "otlp");
+  ASSERT_EQ(set2.traces.size(), 1u);
+  EXPECT_EQ(summarize(set2).services, 2u);
+  ASSERT_EQ(set2.traces[0].nodes.size(), 2u);
+  EXPECT_EQ(set2.traces[0].nodes[1].caller_duration_us, 7000);
+  EXPECT_EQ(set2.catalog.api_label(set2.traces[0].nodes[1].api), "db:query");
+}

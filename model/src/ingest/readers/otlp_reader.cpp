@@ -1,7 +1,11 @@
 // OpenTelemetry OTLP JSON (ExportTraceServiceRequest): {"resourceSpans":[{resource, scopeSpans:[{scope,
 // spans:[...]}]}]}, with the older "instrumentationLibrarySpans" in place of "scopeSpans"; one document
 // per file or one per line (a trace may continue on later lines: the assembler joins it), and Jaeger
-// api_v3's {"result":{"resourceSpans":[...]}}. Each resourceSpans element is one unit: it is read whole
+// api_v3's {"result":{"resourceSpans":[...]}}, and Grafana Tempo's {"batches":[...]} (what Grafana's
+// "Download traces" writes; Tempo's API v2 wraps it as {"trace":{"resourceSpans":[...]}}). Keys may be
+// the proto field names (resource_spans, trace_id, ...), which protobuf JSON parsers accept as well.
+// Ids may be base64 (protobuf's own JSON mapping, Tempo's downloads): read as opaque text, which
+// hashes to the same id wherever the same text occurs. Each resourceSpans element is one unit: it is read whole
 // (its "resource" may come after its spans) and skipped whole, as malformed.otlp_resource_spans, when any
 // part of it cannot be read. Ids are hex in any case; times are nanoseconds, as strings or numbers; proto3
 // JSON leaves out zero values, so a missing time, kind or status is simply unknown.
@@ -20,11 +24,29 @@ namespace {
 using namespace internal;
 namespace od = simdjson::ondemand;
 
+// The lowerCamelCase JSON name of a proto field name ("start_time_unix_nano" -> "startTimeUnixNano"),
+// for the keys this reader knows; any other key is returned as it is.
+std::string_view camel(std::string_view key) {
+  if (key.find('_') == std::string_view::npos) return key;
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"resource_spans", "resourceSpans"},       {"scope_spans", "scopeSpans"},
+      {"instrumentation_library_spans", "instrumentationLibrarySpans"},
+      {"trace_id", "traceId"},                   {"span_id", "spanId"},
+      {"parent_span_id", "parentSpanId"},        {"start_time_unix_nano", "startTimeUnixNano"},
+      {"end_time_unix_nano", "endTimeUnixNano"}, {"string_value", "stringValue"},
+      {"int_value", "intValue"},                 {"bool_value", "boolValue"},
+      {"double_value", "doubleValue"}};
+  for (const auto& [proto, json] : kNames)
+    if (key == proto) return json;
+  return key;
+}
+
 // An AnyValue, {"stringValue": ...} and its siblings, as an attribute value. intValue is a string in
 // proto3 JSON (64-bit); doubleValue may be a string ("NaN", "Infinity"). Arrays, maps and bytes are not
 // scalars: left as an empty string, which no attribute palette reads will match.
 void any_value(od::value v, AttributeValue& out) {
-  for_each_field(need(v.get_object(), "attribute value"), [&](std::string_view key, od::value x) {
+  for_each_field(need(v.get_object(), "attribute value"), [&](std::string_view raw, od::value x) {
+    const std::string_view key = camel(raw);
     if (key == "stringValue") {
       out.type = AttributeValue::string;
       out.str = need(x.get_string(), "stringValue");
@@ -92,15 +114,19 @@ class OtlpReader final : public TraceReader {
     ctx_ = &ctx;
     SpanAttributes attrs(ctx);
     read_json_units(
-        source, ctx, {{"resourceSpans"}, {"result", "resourceSpans"}}, "otlp_resource_spans",
+        source, ctx,
+        {{"resourceSpans"}, {"resource_spans"}, {"batches"}, {"result", "resourceSpans"}, {"trace", "resourceSpans"},
+         {"trace", "resource_spans"}, {"trace", "batches"}},
+        "otlp_resource_spans",
         [&](const JsonUnit& unit, od::document& doc) {
-          if (unit.wrapper_key != "resourceSpans")
+          if (camel(unit.wrapper_key) != "resourceSpans" && unit.wrapper_key != "batches")
             throw RecordError(
                 "not OTLP JSON: expected {\"resourceSpans\":[...]} (or Jaeger api_v3's "
-                "{\"result\":{\"resourceSpans\":[...]}})");
+                "{\"result\":{\"resourceSpans\":[...]}}, or Grafana Tempo's {\"batches\":[...]})");
           pending_.clear();
           NameId service = kNoName;
-          for_each_field(need(doc.get_object(), "resourceSpans element"), [&](std::string_view key, od::value v) {
+          for_each_field(need(doc.get_object(), "resourceSpans element"), [&](std::string_view raw, od::value v) {
+            const std::string_view key = camel(raw);
             if (key == "resource") service = read_resource(need(v.get_object(), "resource"), ctx);
             else if (key == "scopeSpans" || key == "instrumentationLibrarySpans")
               read_scopes(need(v.get_array(), "scopeSpans"), attrs);
@@ -134,7 +160,7 @@ class OtlpReader final : public TraceReader {
   void read_scopes(od::array scopes, SpanAttributes& attrs) {
     for (auto scope : scopes) {
       for_each_field(need(scope.get_object(), "scopeSpans element"), [&](std::string_view key, od::value v) {
-        if (key != "spans") return;
+        if (key != "spans") return;  // one word: the same in both spellings
         for (auto sv : need(v.get_array(), "spans")) read_span(need(sv.get_object(), "span"), attrs);
       });
     }
@@ -143,7 +169,8 @@ class OtlpReader final : public TraceReader {
   void read_span(od::object so, SpanAttributes& attrs) {
     Span& s = pending_.emplace_back();
     int64_t start_ns = 0, end_ns = 0;
-    for_each_field(so, [&](std::string_view key, od::value v) {
+    for_each_field(so, [&](std::string_view raw, od::value v) {
+      const std::string_view key = camel(raw);
       if (key == "traceId") {
         s.trace_id = json_id(v, "traceId");
       } else if (key == "spanId") {
@@ -182,11 +209,15 @@ ReaderFactory otlp_reader_factory() {
   f.name = "otlp";
   f.description =
       "OpenTelemetry OTLP JSON ({\"resourceSpans\":[...]}, one document per file or per line; Jaeger api_v3 "
-      "{\"result\":...})";
+      "{\"result\":...}; Grafana Tempo {\"batches\":[...]})";
   f.sniff = [](std::string_view head) {
     char c = first_json_byte(head);
     if (c != '{') return 0;
-    return head_has(head, "\"resourceSpans\"") ? 95 : 0;
+    if (head_has(head, "\"resourceSpans\"") || head_has(head, "\"resource_spans\"")) return 95;
+    // Tempo: {"batches":[{"resource":...,"scopeSpans"|"instrumentationLibrarySpans":...}]}
+    const bool spans = head_has(head, "\"scopeSpans\"") || head_has(head, "\"instrumentationLibrarySpans\"") ||
+                       head_has(head, "\"scope_spans\"");
+    return head_has(head, "\"batches\"") && spans ? 90 : 0;
   };
   f.create = [] { return std::make_unique<OtlpReader>(); };
   return f;
