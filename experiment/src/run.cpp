@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -177,6 +178,25 @@ std::map<std::string, double> ExperimentResult::metrics() const {
   return out;
 }
 
+namespace {
+
+constexpr size_t kDefaultApiPlots = 4;
+
+// The `n` APIs with the most invocations in the traces, roots left out (the end-to-end plot shows them).
+std::vector<std::string> busiest_apis(const model::Topology& t, size_t n) {
+  std::vector<model::ApiIndex> order;
+  for (model::ApiIndex a = 0; a < t.apis.size(); ++a)
+    if (std::none_of(t.roots.begin(), t.roots.end(), [&](const model::RootShare& r) { return r.api == a; }))
+      order.push_back(a);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](model::ApiIndex x, model::ApiIndex y) { return t.apis[x].invocations > t.apis[y].invocations; });
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < order.size() && i < n; ++i) labels.push_back(t.api_label(order[i]));
+  return labels;
+}
+
+}  // namespace
+
 ExperimentResult run_experiment(const ExperimentConfig& c, const RunOptions& options, const RunProgressFn& progress) {
   if (options.output_dir.empty()) throw Error(ErrorKind::missing, "no output folder").at_key("outputs.dir").with_hint("give -o DIR");
   if (folder_has_files(options.output_dir) && !options.force)
@@ -339,9 +359,10 @@ ExperimentResult run_experiment(const ExperimentConfig& c, const RunOptions& opt
     }
   }
 
-  // Per-API comparisons for the report.
+  // Per-API comparisons for the report: the APIs the config names, else the busiest ones.
   std::vector<report::LatencyComparison> per_api;
-  for (const auto& label : c.report.apis) {
+  const std::vector<std::string> api_labels = c.report.apis.empty() ? busiest_apis(baseline, kDefaultApiPlots) : c.report.apis;
+  for (const auto& label : api_labels) {
     std::vector<report::ComparedInput> api_inputs;
     if (with_traces) api_inputs.push_back(in_memory("traces", api_latencies(prepared.traces, label)));
     for (const auto& run : result.runs) {

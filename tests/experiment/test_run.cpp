@@ -56,6 +56,24 @@ TEST(Run, QuickstartEndToEnd) {
   EXPECT_EQ(again.runs[0].p50_us, r.runs[0].p50_us);  // same seed, same simulation
 }
 
+// Without report.apis the report still plots per API: the busiest non-root APIs of the traces.
+TEST(Run, ReportPlotsTheBusiestApisByDefault) {
+  test::TempDir dir;
+  const std::string text = "name: busiest\ntraces:\n  paths: [" + test::shared_trace("dsb-hotel-jaeger/hotel_load25.jaeger.json") +
+                           "]\nworkload:\n  requests: 600\nemu:\n  enabled: false\n";
+  ExperimentConfig c = parse_experiment(text, dir.file("busiest.yaml"), dir.path());
+  RunOptions o;
+  o.output_dir = dir.file("out");
+  o.cache_dir = dir.file("cache");
+  run_experiment(c, o);
+  const std::string html = test::read_file(dir.file("out/report.html"));
+  size_t sections = 0;
+  for (size_t at = html.find("<h2>API "); at != std::string::npos; at = html.find("<h2>API ", at + 1)) ++sections;
+  EXPECT_EQ(sections, 4u);
+  EXPECT_EQ(html.find("<h2>API frontend:HTTP GET /hotels"), std::string::npos);  // the root: the end-to-end plot
+  EXPECT_NE(html.find("<h2>API search:"), std::string::npos);  // called on every request
+}
+
 TEST(Run, ThreePointSweep) {
   test::TempDir dir;
   ExperimentConfig base = load_experiment_file(config_path("sweep-rate.yaml"));
