@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "palette/emu/example_topologies.hpp"
+#include "palette/emu/hosts_file.hpp"
 #include "palette/emu/launcher.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
@@ -32,7 +33,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 
 int emu(const Args& args) {
   emu::EmuOptions o;
-  std::string topology_path, example, arrivals = "poisson", work = "sleep", replay;
+  std::string topology_path, example, arrivals = "poisson", work = "sleep", replay, hosts_file;
   std::vector<std::string> work_for, place;
   uint32_t concurrency = 0;
   int nice = 0;
@@ -59,6 +60,8 @@ int emu(const Args& args) {
      "scheduler slice the services ask for, µs: short slices let a waking service preempt other work (0 = the kernel's)")
     ("nice", po::value(&nice), "nice value of the services and the load generator (negative needs root)")
     ("host", po::value(&o.host)->default_value(o.host), "address the services listen on")
+    ("hosts", po::value(&hosts_file), "a testbed YAML: hosts (address, launch command such as ssh, binary, workdir) "
+                                      "and which services go where (see docs/design.md)")
     ("connections", po::value(&o.connections)->default_value(1), "load generator connections per root service")
     ("timeout", po::value(&o.request_timeout_s)->default_value(30.0), "seconds before a request (or a call) fails with timeout")
     ("trace-format", po::value(&o.trace_format)->default_value(o.trace_format), "spans written as jaeger or otlp JSON")
@@ -85,6 +88,7 @@ int emu(const Args& args) {
   if (vm.count("nice")) o.scheduling.nice = nice;
   o.call_timeout_s = o.request_timeout_s;
   o.spans = !vm.count("no-spans");
+  if (!hosts_file.empty()) emu::load_hosts_file(hosts_file, o);
 
   const model::Topology topology = example.empty() ? model::load_topology_file(topology_path) : emu::example_topology(example);
   if (o.workload.arrivals == model::ArrivalProcess::replay) {

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "launcher/groups.hpp"
+#include "launcher/remote.hpp"
 #include "launcher/results.hpp"
 #include "launcher/signal_watch.hpp"
 #include "launcher/supervision.hpp"
@@ -34,13 +36,14 @@ void check_output_dir(const std::string& dir, bool force) {
   if (ec) throw Error(ErrorKind::io, "cannot create: " + ec.message()).at_file(dir);
 }
 
-// Our ends of the readiness pipes, and listening sockets not yet handed over, whatever happens.
+// Our ends of the readiness and stdin pipes, and listening sockets not yet handed over, whatever happens.
 struct CloseDescriptors {
   std::vector<Group>& groups;
   ~CloseDescriptors() {
     for (auto& g : groups) {
       if (g.ready_read >= 0) ::close(g.ready_read);
       if (g.socket.fd >= 0) ::close(g.socket.fd);
+      if (g.stdin_write >= 0) ::close(g.stdin_write);
     }
   }
 };
@@ -62,6 +65,67 @@ void spawn(ProcessGroup& pg, Group& g, std::vector<std::string> argv, const std:
   g.socket.fd = -1;
 }
 
+// Starts a remote group's process through its host's launch command: its stdin is a pipe we hold
+// (closing it stops the process there), its stdout (relayed by the launch command) our readiness pipe.
+void spawn_remote(ProcessGroup& pg, Group& g, const std::vector<std::string>& argv, const std::string& dir) {
+  int ready[2], in[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
+  if (::pipe2(in, O_CLOEXEC) != 0) {
+    ::close(ready[0]);
+    ::close(ready[1]);
+    throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
+  }
+  g.ready_read = ready[0];
+  g.stdin_write = in[1];
+  ChildSpec spec{g.name, remote_argv(*g.host, argv), dir + "/logs/" + g.name + ".log", {{0, in[0]}, {1, ready[1]}}};
+  try {
+    g.child = pg.spawn(spec);
+  } catch (...) {
+    ::close(ready[1]);
+    ::close(in[0]);
+    throw;
+  }
+  ::close(ready[1]);
+  ::close(in[0]);
+}
+
+// Closes the stdin of every remote process (they stop, flushing their spans) and waits up to `grace_s`
+// for their launch commands to return, before the local processes get SIGTERM.
+void stop_remote(ProcessGroup& pg, std::vector<Group>& groups, double grace_s) {
+  bool any = false;
+  for (auto& g : groups)
+    if (g.stdin_write >= 0) {
+      ::close(g.stdin_write);
+      g.stdin_write = -1;
+      any = true;
+    }
+  if (!any) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
+  auto running = [&] {
+    for (const auto& g : groups)
+      if (g.host && g.host->remote() && !pg.poll_exit(g.child).exited) return true;
+    return false;
+  };
+  while (running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+// Brings a stopped remote process's spans and stats back to where the local ones are.
+void fetch_remote_files(const std::vector<Group>& groups, const EmuOptions& o, std::string& failure) {
+  for (const auto& g : groups) {
+    if (!g.host || !g.host->remote()) continue;
+    std::vector<std::pair<std::string, std::string>> files = {{"/logs/" + g.name + ".stats", "stats"}};
+    if (o.spans) files.emplace_back("/spans/" + g.name + ".spans", "spans");
+    for (const auto& [rel, what] : files) {
+      try {
+        run_on_host(*g.host, "cat " + shell_quote(g.host->workdir + rel), "", o.output_dir + rel);
+      } catch (const Error& e) {
+        std::filesystem::remove(o.output_dir + rel);
+        if (failure.empty()) failure = "could not fetch the " + what + " of " + g.name + ": " + e.what();
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void EmuOptions::validate(const model::Topology& t) const {
@@ -76,6 +140,11 @@ void EmuOptions::validate(const model::Topology& t) const {
     throw Error(ErrorKind::bad_value, "\"" + trace_format + "\"").at_key("trace_format").with_hint("jaeger or otlp");
   for (const auto& [name, kind] : work_per_service)
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("work");
+  for (const auto& h : hosts) {
+    if (h.address.empty()) throw Error(ErrorKind::bad_value, "needs an address").at_key("hosts." + h.name + ".address");
+    if (h.remote() && h.workdir.empty()) throw Error(ErrorKind::bad_value, "needs a workdir").at_key("hosts." + h.name + ".workdir");
+    if (h.remote() && h.first_port == 0) throw Error(ErrorKind::bad_value, "must be a port > 0").at_key("hosts." + h.name + ".first_port");
+  }
 }
 
 std::string find_service_binary(const std::string& configured) {
@@ -105,6 +174,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   options.validate(topology);
   const std::string binary = find_service_binary(options.service_binary);
   std::vector<Group> groups = make_groups(topology, options);
+  assign_hosts(groups, options);
   CloseDescriptors close_descriptors{groups};
   check_output_dir(options.output_dir, options.force);
   const std::string& dir = options.output_dir;
@@ -129,13 +199,31 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
 
   stage("starting " + std::to_string(groups.size()) + " service processes");
   Endpoints peers;
+  std::vector<const EmuHost*> remote_hosts;
   for (auto& g : groups) {
-    g.socket = open_listening_socket(Endpoint{options.host, 0});
-    for (const auto& s : g.services) peers[s].push_back(Endpoint{options.host, g.socket.port});
+    if (!g.host) g.endpoint = Endpoint{options.host, 0};
+    if (!g.host || !g.host->remote()) {
+      g.socket = open_listening_socket(Endpoint{g.endpoint.host, 0});
+      g.endpoint.port = g.socket.port;
+    } else if (std::find(remote_hosts.begin(), remote_hosts.end(), g.host) == remote_hosts.end()) {
+      remote_hosts.push_back(g.host);
+    }
+    for (const auto& s : g.services) peers[s].push_back(g.endpoint);
+  }
+  // Each remote host gets its folders and this run's topology.yaml.
+  for (const EmuHost* h : remote_hosts) {
+    const std::string w = shell_quote(h->workdir);
+    run_on_host(*h, "mkdir -p " + w + "/spans " + w + "/logs && rm -f " + w + "/spans/* " + w + "/logs/*.stats && cat > " + w +
+                        "/topology.yaml",
+                topology_file);
   }
   SignalWatch signals;
   ProcessGroup pg;
-  for (auto& g : groups) spawn(pg, g, service_argv(options, g, binary, topology_file, peers, calibration, dir), dir);
+  for (auto& g : groups) {
+    auto argv = service_argv(options, g, binary, topology_file, peers, calibration, dir);
+    if (g.host && g.host->remote()) spawn_remote(pg, g, argv, dir);
+    else spawn(pg, g, argv, dir);
+  }
   report.processes = groups.size();
   wait_ready(pg, groups, signals, options.startup_timeout_s);
 
@@ -157,6 +245,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   }
 
   stage("stopping the services");
+  stop_remote(pg, groups, options.shutdown_grace_s);
   auto killed = pg.terminate(std::chrono::milliseconds(static_cast<int64_t>(options.shutdown_grace_s * 1000)));
   if (failure.empty()) {
     for (size_t k : killed)
@@ -168,6 +257,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   }
 
   stage("collecting results");
+  fetch_remote_files(groups, options, failure);
   model::RunResults results("emu", topology);
   collect_results(topology, options, groups, load, calibration, results, report, failure);
   results.write(dir);

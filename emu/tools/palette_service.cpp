@@ -15,6 +15,7 @@
 #include <ctime>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/service.hpp"
@@ -53,6 +54,7 @@ int run(int argc, char** argv) {
   int listen_fd = -1, ready_fd = -1;
   uint32_t concurrency = 0;
   int nice = 0;
+  bool stop_on_eof = false;
   ServiceConfig config;
   po::options_description desc("palette-service options");
   desc.add_options()
@@ -76,7 +78,9 @@ int run(int argc, char** argv) {
     ("max-payload", po::value(&config.max_payload_bytes)->default_value(config.max_payload_bytes), "largest payload accepted, bytes")
     ("spans", po::value(&config.spans_path), "write spans to this file")
     ("stats", po::value(&stats_path), "write counters to this file at exit")
-    ("ready-fd", po::value(&ready_fd), "write \"ready\" to this descriptor once serving");
+    ("ready-fd", po::value(&ready_fd), "write \"ready\" to this descriptor once serving")
+    ("stop-on-stdin-eof", po::bool_switch(&stop_on_eof), "stop (as on SIGTERM) when stdin closes: how a launcher "
+                                                          "stops a process it started through ssh");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   if (vm.count("help")) {
@@ -142,6 +146,16 @@ int run(int argc, char** argv) {
     ::close(ready_fd);
   }
 
+  if (stop_on_eof) {
+    // A launcher that started this process remotely holds the other end of stdin: its closing (or the
+    // connection's loss) is the stop signal no kill() of the launcher could deliver.
+    std::thread([] {
+      char buf[256];
+      while (::read(0, buf, sizeof buf) > 0) {
+      }
+      ::kill(::getpid(), SIGTERM);
+    }).detach();
+  }
   int sig = 0;
   ::sigwait(&stop_signals, &sig);
   service.stop();

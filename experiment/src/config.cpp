@@ -175,7 +175,7 @@ void read_sim(const Value& v, SimSection& s) {
 }
 
 void read_emu(const Value& v, EmuSection& e) {
-  Map m(v, {"enabled", "work", "requests", "rate", "threads"});
+  Map m(v, {"enabled", "work", "requests", "rate", "threads", "hosts"});
   if (auto x = m.optional("enabled")) e.enabled = x->boolean();
   if (auto x = m.optional("work")) {
     e.work = x->text();
@@ -188,6 +188,7 @@ void read_emu(const Value& v, EmuSection& e) {
     if (!(e.rate_per_s > 0)) throw x->error(ErrorKind::bad_value, "must be > 0");
   }
   if (auto x = m.optional("threads")) e.threads = std::max(1u, x->u32());
+  if (auto x = m.optional("hosts")) e.hosts = x->text();
 }
 
 std::string format_number(double x) {
@@ -371,7 +372,11 @@ ExperimentConfig parse_node(model::yaml::Node doc, const std::string& text, cons
       must_exist(Map(*x, {"enabled", "platform", "placement", "work", "spans", "requests"}).required("platform"),
                  c.resolve(c.sim.platform), false);
   }
-  if (auto x = top.optional("emu")) read_emu(*x, c.emu);
+  if (auto x = top.optional("emu")) {
+    read_emu(*x, c.emu);
+    if (!c.emu.hosts.empty())
+      must_exist(Map(*x, {"enabled", "work", "requests", "rate", "threads", "hosts"}).required("hosts"), c.resolve(c.emu.hosts), false);
+  }
   if (!c.sim.enabled && !c.emu.enabled && c.traces.paths.empty())
     throw root.error(ErrorKind::bad_value, "nothing to run: sim and emu are both disabled");
   if (auto x = top.optional("sweep")) read_sweep(*x, c.sweep);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "palette/emu/hosts_file.hpp"
 #include "palette/emu/launcher.hpp"
 #include "palette/experiment/advise.hpp"
 #include "palette/error.hpp"
@@ -325,6 +326,7 @@ ExperimentResult run_experiment(const ExperimentConfig& c, const RunOptions& opt
     o.seed = c.seed;
     o.work = emu::parse_work_kind(c.emu.work);
     o.threads = c.emu.threads;
+    if (!c.emu.hosts.empty()) emu::load_hosts_file(c.resolve(c.emu.hosts), o);
     note(progress, "emu", std::to_string(o.workload.requests) + " requests at " + std::to_string(o.workload.rate_per_s) + "/s");
     emu::EmuReport r = emu::run_emulation(topology, o, [&](const std::string& stage) { note(progress, "emu", stage); });
     BackendRun run;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "palette/emu/example_topologies.hpp"
+#include "palette/emu/hosts_file.hpp"
 #include "palette/emu/launcher.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
@@ -99,6 +100,13 @@ struct BackgroundEmu {
   }
 };
 
+EmuOptions& with_constant_load(EmuOptions& o, double rate, uint64_t requests) {
+  o.workload.arrivals = model::ArrivalProcess::constant;
+  o.workload.rate_per_s = rate;
+  o.workload.requests = requests;
+  return o;
+}
+
 }  // namespace
 
 TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
@@ -106,10 +114,7 @@ TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
   EmuOptions o;
   o.output_dir = dir.file("run");
   const model::Topology topology = example_topology("chain:3:200:300");
-  o.workload.arrivals = model::ArrivalProcess::constant;
-  o.workload.rate_per_s = 300;
-  o.workload.requests = 300;
-  EmuReport r = run_emulation(topology, o);
+  EmuReport r = run_emulation(topology, with_constant_load(o, 300, 300));
   EXPECT_EQ(r.requests, 300u);
   EXPECT_EQ(r.ok, 300u);
   EXPECT_EQ(r.processes, 3u);
@@ -123,6 +128,78 @@ TEST(Launcher, RunsAnExampleAndWritesResultsAndSpans) {
   auto set = ingest::load_traces({o.output_dir + "/traces.jaeger.json"}, {});
   EXPECT_EQ(set.traces.size(), 300u);
   expect_nothing_left(o.output_dir);
+}
+
+// Across hosts: s0 on this machine, s1 and s2 on a "remote" host reached through a launch command —
+// `sh -c` standing in for ssh (the same contract: one shell command line as its last argument) —
+// listening on another loopback address. The topology goes there through the launch command, the
+// services there say ready on stdout, stop when their stdin closes, and their spans and stats come
+// back with cat: the run is as complete as a local one, and nothing is left running.
+TEST(Launcher, RunsAcrossHostsThroughALaunchCommand) {
+  test::TempDir dir;
+  EmuOptions o;
+  o.output_dir = dir.file("run");
+  EmuHost here, far;
+  here.name = "here";
+  far.name = "far";
+  far.address = "127.0.0.2";
+  far.launch = "sh -c";
+  far.workdir = dir.file("far-host");
+  far.first_port = static_cast<uint16_t>(20000 + ::getpid() % 20000);
+  o.hosts = {here, far};
+  o.host_of = {{"s0", "here"}, {"s1", "far"}, {"s2", "far"}};
+  const model::Topology topology = example_topology("chain:3:200:300");
+  EmuReport r = run_emulation(topology, with_constant_load(o, 300, 300));
+  EXPECT_EQ(r.ok, 300u);
+  EXPECT_EQ(r.processes, 3u);
+  EXPECT_EQ(r.traces, 300u);  // every trace whole: the far host's spans came back
+  EXPECT_TRUE(std::filesystem::exists(far.workdir + "/topology.yaml"));
+  EXPECT_TRUE(std::filesystem::exists(far.workdir + "/spans/s1.spans"));
+  EXPECT_THAT(test::read_file(o.output_dir + "/logs/s1.log"), HasSubstr("serving s1 on port " + std::to_string(far.first_port)));
+  EXPECT_THAT(test::read_file(o.output_dir + "/logs/s2.log"), HasSubstr("stopped by signal"));  // stdin closed: a clean stop
+  std::string summary = test::read_file(o.output_dir + "/summary.json");
+  EXPECT_THAT(summary, HasSubstr("\"s2\": "));  // its stats (host utilisation) came back too
+  auto set = ingest::load_traces({o.output_dir + "/traces.jaeger.json"}, {});
+  ASSERT_EQ(set.traces.size(), 300u);
+  EXPECT_EQ(set.traces[0].max_depth(), 3u);
+  expect_nothing_left(far.workdir);
+  expect_nothing_left(o.output_dir);
+  // A host the placement names but the options do not: a clear error before anything starts.
+  o.output_dir = dir.file("run2");
+  o.host_of = {{"s1", "nowhere"}};
+  try {
+    run_emulation(topology, o);
+    FAIL() << "an unknown host must be an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no host \"nowhere\""));
+  }
+}
+
+TEST(Launcher, HostsFileIsReadWithLocatedErrors) {
+  EmuOptions o;
+  load_hosts("hosts:\n  - name: a\n    address: 10.0.0.1\n    launch: ssh a\n    first_port: 18000\n  - name: b\n"
+             "place:\n  frontend: a\n",
+             "testbed.yaml", o);
+  ASSERT_EQ(o.hosts.size(), 2u);
+  EXPECT_EQ(o.hosts[0].address, "10.0.0.1");
+  EXPECT_TRUE(o.hosts[0].remote());
+  EXPECT_EQ(o.hosts[0].first_port, 18000);
+  EXPECT_FALSE(o.hosts[1].remote());
+  EXPECT_EQ(o.hosts[1].address, "127.0.0.1");
+  EXPECT_EQ(o.host_of.at("frontend"), "a");
+  auto error_of = [](const std::string& text) {
+    EmuOptions x;
+    try {
+      load_hosts(text, "testbed.yaml", x);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("hosts:\n  - name: a\n    adress: x\n"), HasSubstr("testbed.yaml:3: hosts[0].adress: unknown key"));
+  EXPECT_THAT(error_of("hosts:\n  - name: a\nplace:\n  frontend: b\n"), HasSubstr("no host \"b\" in hosts"));
+  EXPECT_THAT(error_of("hosts:\n  - name: a\n    first_port: 70000\n"), HasSubstr("expected a port"));
+  EXPECT_THAT(error_of("hosts:\n  - name: a\n  - name: a\n"), HasSubstr("given twice"));
 }
 
 TEST(Launcher, RefusesAFolderThatIsNotEmpty) {

@@ -49,14 +49,46 @@ std::vector<Group> make_groups(const model::Topology& t, const EmuOptions& o) {
   return groups;
 }
 
+void assign_hosts(std::vector<Group>& groups, const EmuOptions& o) {
+  if (o.hosts.empty()) {
+    if (!o.host_of.empty()) throw Error(ErrorKind::bad_value, "places processes on hosts, but no hosts are given").at_key("host_of");
+    return;
+  }
+  std::map<std::string, const EmuHost*> by_name;
+  for (const auto& h : o.hosts) {
+    if (h.name.empty()) throw Error(ErrorKind::bad_value, "a host needs a name").at_key("hosts");
+    if (!by_name.emplace(h.name, &h).second) throw Error(ErrorKind::bad_value, "host \"" + h.name + "\" given twice").at_key("hosts");
+  }
+  for (const auto& [what, host] : o.host_of) {
+    if (!by_name.count(host)) throw Error(ErrorKind::bad_value, "no host \"" + host + "\"").at_key("host_of." + what);
+    const bool known = std::any_of(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.name == what || std::find(g.services.begin(), g.services.end(), what) != g.services.end();
+    });
+    if (!known) throw Error(ErrorKind::bad_value, "no service or process \"" + what + "\"").at_key("host_of");
+  }
+  size_t next = 0;
+  std::map<const EmuHost*, uint16_t> ports;
+  for (auto& g : groups) {
+    auto it = o.host_of.find(g.name);
+    for (size_t i = 0; it == o.host_of.end() && i < g.services.size(); ++i) it = o.host_of.find(g.services[i]);
+    g.host = it != o.host_of.end() ? by_name.at(it->second) : &o.hosts[next++ % o.hosts.size()];
+    g.endpoint.host = g.host->address;
+    if (g.host->remote()) g.endpoint.port = static_cast<uint16_t>(g.host->first_port + ports[g.host]++);
+  }
+}
+
 std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const std::string& binary,
                                       const std::string& topology_file, const Endpoints& peers,
                                       const Calibration& calibration, const std::string& dir) {
-  std::vector<std::string> a = {binary, "--name", g.name, "--topology", topology_file};
+  const bool remote = g.host && g.host->remote();
+  const std::string files = remote ? g.host->workdir : dir;
+  std::vector<std::string> a = {remote && !g.host->binary.empty() ? g.host->binary : binary, "--name", g.name,
+                                "--topology", remote ? files + "/topology.yaml" : topology_file};
   for (const auto& s : g.services) a.insert(a.end(), {"--service", s});
-  a.insert(a.end(), {"--listen-fd", "3", "--ready-fd", "4", "--seed", std::to_string(o.seed), "--work", to_string(o.work),
-                     "--threads", std::to_string(o.threads), "--call-timeout", std::to_string(o.call_timeout_s),
-                     "--stats", dir + "/logs/" + g.name + ".stats"});
+  if (remote) a.insert(a.end(), {"--listen", g.endpoint.text(), "--ready-fd", "1", "--stop-on-stdin-eof"});
+  else a.insert(a.end(), {"--listen-fd", "3", "--ready-fd", "4"});
+  a.insert(a.end(), {"--seed", std::to_string(o.seed), "--work", to_string(o.work), "--threads", std::to_string(o.threads),
+                     "--call-timeout", std::to_string(o.call_timeout_s), "--stats", files + "/logs/" + g.name + ".stats"});
   for (const auto& [s, k] : o.work_per_service) a.insert(a.end(), {"--work-for", s + "=" + to_string(k)});
   if (o.concurrency) a.insert(a.end(), {"--concurrency", std::to_string(*o.concurrency)});
   a.insert(a.end(), {"--slice-us", std::to_string(o.scheduling.slice_us)});
@@ -65,7 +97,7 @@ std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const
     for (const auto& e : replicas) a.insert(a.end(), {"--peer", s + "=" + e.text()});
   if (calibration.cpu_ns_per_unit > 0 || calibration.memory_ns_per_unit > 0)
     a.insert(a.end(), {"--calibration", calibration.to_text()});
-  if (o.spans) a.insert(a.end(), {"--spans", dir + "/spans/" + g.name + ".spans"});
+  if (o.spans) a.insert(a.end(), {"--spans", files + "/spans/" + g.name + ".spans"});
   return a;
 }
 

@@ -14,8 +14,11 @@ namespace palette::emu {
 struct Group {
   std::string name;                   // its service; "a+b" or the topology's group name; "#i" for replica i
   std::vector<std::string> services;
-  ListeningSocket socket;
+  const EmuHost* host = nullptr;      // nullptr: this machine at EmuOptions::host
+  Endpoint endpoint;                  // where it listens
+  ListeningSocket socket;             // opened here, for a process of this machine
   int ready_read = -1;                // our end of the readiness pipe
+  int stdin_write = -1;               // a remote process's stdin: closing it stops the process
   size_t child = 0;                   // index in the ProcessGroup
   bool ready = false;
 };
@@ -25,8 +28,13 @@ struct Group {
 // than i replicas). Throws Error(bad_value) for an unknown or twice-placed service.
 std::vector<Group> make_groups(const model::Topology& t, const EmuOptions& o);
 
-// palette-service's command line for a group (its listening socket is fd 3, its readiness pipe fd 4).
+// Puts each group on its host (EmuOptions::host_of, else round-robin over EmuOptions::hosts) and
+// numbers the ports of remote hosts. Throws Error(bad_value) for an unknown host or group name.
+void assign_hosts(std::vector<Group>& groups, const EmuOptions& o);
 
+// palette-service's command line for a group: on this machine its listening socket is fd 3 and its
+// readiness pipe fd 4; on a remote host it listens on its endpoint, says ready on stdout and stops
+// when stdin closes, with its files under the host's workdir.
 std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const std::string& binary,
                                       const std::string& topology_file, const Endpoints& peers,
                                       const Calibration& calibration, const std::string& dir);

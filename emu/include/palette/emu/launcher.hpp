@@ -15,6 +15,14 @@
 // On a failure in step 4 the partial results are still written; then an Error says what happened.
 // No child outlives run_emulation, whatever happens to it.
 //
+// Across a testbed (`hosts`): a process placed on a host with a `launch` command is started through it
+// (e.g. "ssh -o BatchMode=yes node1": the command gets one shell command line as its last argument).
+// The topology is copied there first (through the same command, on its stdin), the service listens
+// on the host's address at a port from `first_port` on, says "ready" on its stdout (which the launch
+// command relays), stops when its stdin closes (so closing our end of the pipe stops it there, where no
+// signal of ours reaches), and its spans and stats are fetched back with `cat` once it has stopped.
+// A host without a launch command runs its processes here, listening on its address.
+//
 //   EmuOptions o;  o.output_dir = "results/emu";  o.workload.rate_per_s = 50;  o.workload.requests = 2000;
 //   EmuReport r = run_emulation(topology, o);
 #include <cstdint>
@@ -31,6 +39,18 @@
 
 namespace palette::emu {
 
+// A machine of the testbed. Its processes listen on `address`; peers and the load generator reach them
+// there.
+struct EmuHost {
+  std::string name;
+  std::string address = "127.0.0.1";
+  std::string launch;                        // "" = this machine; else runs a shell command line there
+  std::string binary;                        // palette-service there; "" = the path found here
+  std::string workdir = "/tmp/palette-emu";  // there: topology.yaml, spans/, logs/
+  uint16_t first_port = 17000;               // its processes listen on first_port, first_port + 1, ...
+  bool remote() const { return !launch.empty(); }
+};
+
 struct EmuOptions {
   std::string output_dir;
   bool force = false;          // write into an output folder that is not empty
@@ -45,7 +65,11 @@ struct EmuOptions {
   // A service with `replicas: n` runs in n processes (its group's too: instance i hosts the members
   // with more than i replicas), and callers spread their calls over them.
   std::vector<std::vector<std::string>> placement;
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // where the processes listen when `hosts` is empty
+  // The testbed: processes go to the host `host_of` names for their group (or for any of its
+  // services), the others round-robin over `hosts` in order. Empty: all on this machine at `host`.
+  std::vector<EmuHost> hosts;
+  std::map<std::string, std::string> host_of;
   std::string service_binary;  // "" = $PALETTE_SERVICE, else palette-service beside this executable
   double startup_timeout_s = 60;
   double call_timeout_s = 30;     // service to service

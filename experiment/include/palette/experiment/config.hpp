@@ -52,6 +52,7 @@ struct EmuSection {
   uint64_t requests = 0;           // override of workload.requests (0 = same)
   double rate_per_s = 0;           // override of the rate (0 = same): a testbed may carry less
   uint32_t threads = 1;
+  std::string hosts;               // a testbed YAML (palette/emu/hosts_file.hpp); "" = this machine
 };
 
 struct SweepParameter {
