@@ -3,6 +3,7 @@
 // process left behind (the process table is checked), not even when the launcher itself is killed.
 #include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "palette/emu/example_topologies.hpp"
 #include "palette/emu/hosts_file.hpp"
 #include "palette/emu/launcher.hpp"
+#include "palette/emu/sockets.hpp"
 #include "palette/error.hpp"
 #include "palette/ingest/ingest.hpp"
 #include "support.hpp"
@@ -145,7 +147,11 @@ TEST(Launcher, RunsAcrossHostsThroughALaunchCommand) {
   far.address = "127.0.0.2";
   far.launch = "sh -c";
   far.workdir = dir.file("far-host");
-  far.first_port = static_cast<uint16_t>(20000 + ::getpid() % 20000);
+  {  // a port free right now on that address (the launcher numbers remote ports from first_port)
+    ListeningSocket probe = open_listening_socket(Endpoint{far.address, 0});
+    far.first_port = probe.port;
+    ::close(probe.fd);
+  }
   o.hosts = {here, far};
   o.host_of = {{"s0", "here"}, {"s1", "far"}, {"s2", "far"}};
   const model::Topology topology = example_topology("chain:3:200:300");
