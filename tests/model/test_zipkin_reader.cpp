@@ -403,3 +403,67 @@ TEST(ZipkinReader, ImpossibleTimesAreMissingAndCounted) {
   EXPECT_EQ(lng[0]->start_us, 1010);  // the start was possible: kept
   EXPECT_EQ(lng[0]->duration_us, kNoTime);
 }
+
+// Zipkin v1 (annotations, binaryAnnotations): a frontend server span, its call to a backend recorded
+// as one v1 span with the client (cs/cr, frontend) and server (sr/ss, backend) annotations, and a local
+// span of the backend ("lc"); a v2 span with event annotations stays v2.
+TEST(ZipkinReader, VersionOneSpans) {
+  test::TempDir dir;
+  auto ep = [](const std::string& service) { return R"({"serviceName":")" + service + R"(","ipv4":"10.0.0.1"})"; };
+  auto ann = [&](int64_t at, const std::string& value, const std::string& service) {
+    return R"({"timestamp":)" + std::to_string(at) + R"(,"value":")" + value + R"(","endpoint":)" + ep(service) + "}";
+  };
+  const std::string t = R"("traceId":"a1b2c3d4e5f60718")";
+  const std::string text = std::string("[[") +
+      // root: the frontend serves GET /
+      "{" + t + R"(,"id":"0000000000000001","name":"get /","timestamp":1000,"duration":9000,"annotations":[)" +
+      ann(1000, "sr", "frontend") + "," + ann(10000, "ss", "frontend") + "]}," +
+      // the call: client half at the frontend, server half at the backend, one v1 span
+      "{" + t + R"(,"id":"0000000000000002","parentId":"0000000000000001","name":"query","timestamp":2000,"duration":5000,"annotations":[)" +
+      ann(2000, "cs", "frontend") + "," + ann(2500, "sr", "backend") + "," + ann(6500, "ss", "backend") + "," +
+      ann(7000, "cr", "frontend") + R"(],"binaryAnnotations":[{"key":"sa","value":true,"endpoint":)" + ep("backend") + "}]}," +
+      // local work inside the backend
+      "{" + t + R"(,"id":"0000000000000003","parentId":"0000000000000002","name":"compute","timestamp":3000,"duration":1000,)" +
+      R"("binaryAnnotations":[{"key":"lc","value":"compute","endpoint":)" + ep("backend") + "}]}" + "]]";
+  auto set = load_text(dir, "v1.json", text);
+  ASSERT_EQ(set.report.files.at(0).format, "zipkin");
+  auto s = summarize(set);
+  EXPECT_EQ(set.report.spans_read, 4u);  // the call's span is two halves
+  EXPECT_EQ(s.traces, 1u);
+  EXPECT_EQ(s.services, 2u);
+  EXPECT_EQ(set.diag.count("spans_without_service"), 0u);
+  const CallTree& tree = set.traces.at(0);
+  EXPECT_EQ(set.catalog.api_label(tree.root().api), "frontend:get /");
+  EXPECT_EQ(tree.root().duration_us, 9000);
+  ASSERT_GE(tree.nodes.size(), 2u);
+  const CallNode& call = tree.nodes[1];
+  EXPECT_EQ(set.catalog.api_label(call.api), "backend:query");
+  EXPECT_EQ(call.duration_us, 4000);         // sr -> ss
+  EXPECT_EQ(call.caller_duration_us, 5000);  // cs -> cr
+  ASSERT_EQ(tree.nodes.size(), 3u);
+  EXPECT_EQ(tree.nodes[2].kind, NodeKind::local);  // "lc": in-process work of the backend, below its call
+  EXPECT_EQ(set.catalog.api_label(tree.nodes[2].api), "backend:compute");
+
+  // The same call as two v1 records with one id (client and server reported apart): one call again.
+  const std::string split = std::string("[") +
+      "{" + t + R"(,"id":"0000000000000001","name":"get /","annotations":[)" + ann(1000, "sr", "frontend") + "," +
+      ann(10000, "ss", "frontend") + "]}," +
+      "{" + t + R"(,"id":"0000000000000002","parentId":"0000000000000001","name":"query","annotations":[)" +
+      ann(2000, "cs", "frontend") + "," + ann(7000, "cr", "frontend") + "]}," +
+      "{" + t + R"(,"id":"0000000000000002","parentId":"0000000000000001","name":"query","annotations":[)" +
+      ann(2500, "sr", "backend") + "," + ann(6500, "ss", "backend") + "]}]";
+  auto set3 = load_text(dir, "v1-split.json", split);
+  ASSERT_EQ(set3.traces.size(), 1u);
+  ASSERT_EQ(set3.traces[0].nodes.size(), 2u);
+  EXPECT_EQ(set3.traces[0].nodes[1].kind, NodeKind::rpc);
+  EXPECT_EQ(set3.traces[0].nodes[1].duration_us, 4000);
+  EXPECT_EQ(set3.traces[0].nodes[1].caller_duration_us, 5000);
+
+  // A v2 span with event annotations ("wr") keeps its v2 kind and endpoint.
+  const std::string v2 = R"([{"traceId":"0f","id":"01","name":"x","kind":"SERVER","timestamp":5,"duration":10,)"
+                         R"("localEndpoint":{"serviceName":"svc"},"annotations":[{"timestamp":6,"value":"wr"}]}])";
+  auto set2 = load_text(dir, "v2.json", v2);
+  ASSERT_EQ(set2.traces.size(), 1u);
+  EXPECT_EQ(set2.catalog.api_label(set2.traces[0].root().api), "svc:x");
+  EXPECT_EQ(set2.report.spans_read, 1u);
+}
