@@ -61,19 +61,28 @@ TEST(Work, CalibrationIsPlausibleAndRoundTripsAsText) {
 TEST(Work, EachSpecLandsNearTheTarget) {
   lower_timer_slack();
   BlockingWork w(shared_calibration());
-  for (WorkKind kind : {WorkKind::sleep, WorkKind::cpu, WorkKind::memory}) {
+  for (double target : {100.0, 1000.0, 10000.0}) {
+    const int runs = target > 5000 ? 5 : 15;
+    const double took = median_run(w, WorkKind::sleep, target, runs);
+    EXPECT_NEAR(took, target, 0.25 * target) << "sleep " << target << " us";
+  }
+  // cpu and memory work are calibrated on this machine, and what a unit costs moves with what the
+  // other vCPU does: on this machine kind the two slow each other by up to ~2.5x, even in CPU time. A
+  // calibration taken while the other vCPU was busy and runs made while it is idle (or the reverse)
+  // miss by that much without anything being wrong. So each kind is calibrated right before it is
+  // measured, and measured again (recalibrated) up to three times: only an error that persists — a
+  // unit or scale error — fails. bench_emu_work gives the real accuracy.
+  for (WorkKind kind : {WorkKind::cpu, WorkKind::memory}) {
     for (double target : {100.0, 1000.0, 10000.0}) {
-      int runs = target > 5000 ? 5 : 15;
-      double took = median_run(w, kind, target, runs);
-      if (kind == WorkKind::sleep) {
-        EXPECT_NEAR(took, target, 0.25 * target) << "sleep " << target << " us";
-      } else {
-        // Calibration keeps the fastest trial (an idle core). On this machine the two vCPUs slow each
-        // other down by up to ~2.5x when both are busy — even in CPU time — so only a unit or scale
-        // error (too short, or far too long) fails here; bench_emu_work gives the real figure.
-        EXPECT_GE(took, 0.75 * target) << to_string(kind) << " " << target << " us";
-        EXPECT_LE(took, 3.0 * target) << to_string(kind) << " " << target << " us";
+      const int runs = target > 5000 ? 5 : 15;
+      double took = 0;
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        BlockingWork fresh(calibrate({kind}));
+        took = median_run(fresh, kind, target, runs);
+        if (took >= 0.75 * target && took <= 3.0 * target) break;
       }
+      EXPECT_GE(took, 0.75 * target) << to_string(kind) << " " << target << " us";
+      EXPECT_LE(took, 3.0 * target) << to_string(kind) << " " << target << " us";
     }
   }
 }
