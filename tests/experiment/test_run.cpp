@@ -30,7 +30,7 @@ ExperimentConfig shipped(const std::string& name, const std::vector<std::pair<st
 
 TEST(Run, QuickstartEndToEnd) {
   test::TempDir dir;
-  ExperimentConfig c = shipped("quickstart.yaml", {{"workload.requests", "800"}, {"emu.requests", "150"}});
+  ExperimentConfig c = shipped("quickstart.yaml", {{"workload.requests", "800"}, {"emu.requests", "250"}});
   RunOptions o;
   o.output_dir = dir.file("out");
   o.cache_dir = dir.file("cache");
@@ -42,7 +42,10 @@ TEST(Run, QuickstartEndToEnd) {
                         "emu/latencies.csv", "emu/summary.json"})
     EXPECT_TRUE(fs::exists(dir.file("out/") + f)) << f;
   EXPECT_LT(r.runs[0].ks_vs_traces, 0.08);
-  EXPECT_LT(r.runs[1].ks_vs_traces, 0.15);  // 150 emulated requests on a busy machine
+  // 250 emulated requests against the example's 400 traces: sampling alone puts KS above 0.13 one time
+  // in twenty (above 0.157 one in a thousand), and a busy machine stretches emulated latencies on top;
+  // this is a gross check (test_fidelity.cpp in tests/emu measures the emulator's fidelity).
+  EXPECT_LT(r.runs[1].ks_vs_traces, 0.2);
   EXPECT_EQ(r.runs[1].failed, 0u);
   std::string html = test::read_file(dir.file("out/report.html"));
   EXPECT_NE(html.find("<svg"), std::string::npos);
