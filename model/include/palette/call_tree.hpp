@@ -9,8 +9,8 @@
 //   for (uint32_t c = tree.nodes[0].first_child; c < tree.nodes[0].end_child(); ++c) ...
 //   catalog.service_name(catalog.api(tree.nodes[c].api).service)
 #include <cstdint>
+#include <iterator>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "palette/ids.hpp"
@@ -91,5 +91,35 @@ struct CallTree {
   const CallNode& root() const { return nodes.front(); }
   uint32_t max_depth() const;
 };
+
+// Stores a tree breadth-first into `nodes`, as CallTree keeps it: source node 0 is the root,
+// node_of(i) gives source node i, children_of(i) the source indices of its children in order (any
+// range of uint32_t). Sets parent, depth, first_child and child_count. `queue` and `index` are
+// scratch, passed in so that a caller laying out many trees reuses them.
+template <typename NodeOf, typename ChildrenOf>
+void layout_breadth_first(size_t count, NodeOf&& node_of, ChildrenOf&& children_of, std::vector<CallNode>& nodes,
+                          std::vector<uint32_t>& queue, std::vector<uint32_t>& index) {
+  nodes.clear();
+  nodes.reserve(count);
+  index.assign(count, 0);
+  queue.assign(1, 0);
+  nodes.push_back(node_of(0));
+  nodes[0].parent = -1;
+  nodes[0].depth = 1;
+  for (size_t head = 0; head < queue.size(); ++head) {
+    const uint32_t old = queue[head], here = index[old];
+    const auto& kids = children_of(old);
+    nodes[here].first_child = static_cast<uint32_t>(nodes.size());
+    nodes[here].child_count = static_cast<uint32_t>(std::size(kids));
+    for (uint32_t c : kids) {
+      index[c] = static_cast<uint32_t>(nodes.size());
+      CallNode n = node_of(c);
+      n.parent = static_cast<int32_t>(here);
+      n.depth = nodes[here].depth + 1;
+      nodes.push_back(n);
+      queue.push_back(c);
+    }
+  }
+}
 
 }  // namespace palette

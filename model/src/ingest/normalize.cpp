@@ -1,6 +1,7 @@
 #include "palette/ingest/normalize.hpp"
 
 #include <algorithm>
+#include <span>
 #include <tuple>
 
 namespace palette::ingest {
@@ -696,28 +697,10 @@ struct Normalizer::Impl {
         std::sort(kid_list.begin() + kid_begin[p], kid_list.begin() + kid_begin[p + 1], [&](uint32_t a, uint32_t b) {
           return built[a].sort_start != built[b].sort_start ? built[a].sort_start < built[b].sort_start : a < b;
         });
-    out.nodes.clear();
-    out.nodes.reserve(n);
-    new_index.assign(n, 0);
-    queue.assign(1, 0);
-    out.nodes.push_back(built[0].node);
-    out.nodes[0].parent = -1;
-    out.nodes[0].depth = 1;
-    for (size_t head = 0; head < queue.size(); ++head) {
-      uint32_t old = queue[head];
-      uint32_t here = new_index[old];
-      out.nodes[here].first_child = static_cast<uint32_t>(out.nodes.size());
-      out.nodes[here].child_count = kid_begin[old + 1] - kid_begin[old];
-      for (uint32_t k = kid_begin[old]; k < kid_begin[old + 1]; ++k) {
-        const uint32_t c = kid_list[k];
-        new_index[c] = static_cast<uint32_t>(out.nodes.size());
-        CallNode node = built[c].node;
-        node.parent = static_cast<int32_t>(here);
-        node.depth = out.nodes[here].depth + 1;
-        out.nodes.push_back(node);
-        queue.push_back(c);
-      }
-    }
+    layout_breadth_first(
+        n, [&](uint32_t i) { return built[i].node; },
+        [&](uint32_t i) { return std::span<const uint32_t>(kid_list.data() + kid_begin[i], kid_begin[i + 1] - kid_begin[i]); },
+        out.nodes, queue, new_index);
   }
 
   bool run(RawTrace&& raw, CallTree& out) {

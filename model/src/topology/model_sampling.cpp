@@ -73,24 +73,10 @@ CallTree ModelSampler::sample(uint64_t request_id, int64_t start_us) {
   CallTree tree;
   Rng idr = Rng::for_key(sampler_.seed(), request_key(request_id) ^ 0x7EA7EA7EULL);
   tree.trace_id = Id128{idr.next() | 1, idr.next()};
-  std::vector<uint32_t> queue{0};
-  std::vector<uint32_t> index(built.size(), 0);
-  tree.nodes.push_back(built[0].node);
-  tree.nodes[0].parent = -1;
-  tree.nodes[0].depth = 1;
-  for (size_t head = 0; head < queue.size(); ++head) {
-    uint32_t old = queue[head], here = index[old];
-    tree.nodes[here].first_child = static_cast<uint32_t>(tree.nodes.size());
-    tree.nodes[here].child_count = static_cast<uint32_t>(built[old].kids.size());
-    for (uint32_t c : built[old].kids) {
-      index[c] = static_cast<uint32_t>(tree.nodes.size());
-      CallNode n = built[c].node;
-      n.parent = static_cast<int32_t>(here);
-      n.depth = tree.nodes[here].depth + 1;
-      tree.nodes.push_back(n);
-      queue.push_back(c);
-    }
-  }
+  std::vector<uint32_t> queue, index;
+  layout_breadth_first(
+      built.size(), [&](uint32_t i) { return built[i].node; },
+      [&](uint32_t i) -> const std::vector<uint32_t>& { return built[i].kids; }, tree.nodes, queue, index);
   tree.span_count = static_cast<uint32_t>(2 * tree.nodes.size() - 1);
   tree.max_span_depth = 2 * tree.max_depth() - 1;
   return tree;
