@@ -23,6 +23,17 @@ double softmax(std::vector<double>& logw) {
   return m + std::log(s);
 }
 
+// EM has converged when an iteration no longer moves the log-likelihood (relative 1e-7).
+bool converged(uint32_t iteration, double loglik, double previous) {
+  return iteration > 0 && std::abs(loglik - previous) <= 1e-7 * std::abs(loglik);
+}
+
+// Scales class weights to sum to one.
+void normalize(std::vector<double>& weights) {
+  const double sum = std::accumulate(weights.begin(), weights.end(), 0.0);
+  for (double& x : weights) x /= sum;
+}
+
 }  // namespace
 
 LatencyClassFit fit_latency_classes(const std::vector<std::vector<ScoreObservation>>& obs, uint32_t groups,
@@ -100,12 +111,11 @@ LatencyClassFit fit_latency_classes(const std::vector<std::vector<ScoreObservati
       resp[r] = logw;
     }
     // Converged: the remaining iterations would not move the fit.
-    bool converged = it > 0 && std::abs(loglik - fit.loglik) <= 1e-7 * std::abs(loglik);
+    const bool done = converged(it, loglik, fit.loglik);
     fit.loglik = loglik;
-    if (converged) iterations = it + 1;
+    if (done) iterations = it + 1;
   }
-  double wsum = std::accumulate(fit.weights.begin(), fit.weights.end(), 0.0);
-  for (double& x : fit.weights) x /= wsum;
+  normalize(fit.weights);
   return fit;
 }
 
@@ -210,12 +220,11 @@ StructureClassFit fit_structure_classes(const std::vector<std::vector<ChoiceObse
       loglik += softmax(logw);
       fit.responsibilities[r] = logw;
     }
-    bool converged = it > 0 && std::abs(loglik - fit.loglik) <= 1e-7 * std::abs(loglik);
+    const bool done = converged(it, loglik, fit.loglik);
     fit.loglik = loglik;
-    if (converged) iterations = it + 1;
+    if (done) iterations = it + 1;
   }
-  double wsum = std::accumulate(fit.weights.begin(), fit.weights.end(), 0.0);
-  for (double& x : fit.weights) x /= wsum;
+  normalize(fit.weights);
   return fit;
 }
 
