@@ -74,17 +74,38 @@ std::vector<OutSpan> flatten(const CallTree& tree, const Catalog& cat) {
   return out;
 }
 
-class JaegerWriter final : public TraceWriter {
+// Both formats are one JSON object holding one array, {"KEY":[element,\n element,...]}: opened here,
+// an element at a time with next_element(), closed by finish().
+class WrappedArrayWriter : public TraceWriter {
  public:
-  JaegerWriter(std::ostream& out, const Catalog& cat) : out_(out), cat_(cat) { out_ << "{\"data\":["; }
+  void finish() override { out_ << "\n]}\n"; }
+
+ protected:
+  WrappedArrayWriter(std::ostream& out, const Catalog& cat, const char* key) : out_(out), cat_(cat) {
+    out_ << "{\"" << key << "\":[";
+  }
+  // The separator before the next element, which is then written with the JsonWriter returned.
+  JsonWriter next_element() {
+    if (count_++) out_ << ",";
+    out_ << "\n";
+    return JsonWriter(out_);
+  }
+  std::ostream& out_;
+  const Catalog& cat_;
+
+ private:
+  uint64_t count_ = 0;
+};
+
+class JaegerWriter final : public WrappedArrayWriter {
+ public:
+  JaegerWriter(std::ostream& out, const Catalog& cat) : WrappedArrayWriter(out, cat, "data") {}
   void add(const CallTree& tree) override {
     auto spans = flatten(tree, cat_);
     std::map<NameId, std::string> pids;
     for (const auto& s : spans)
       if (!pids.count(s.service)) pids.emplace(s.service, "p" + std::to_string(pids.size() + 1));
-    if (count_++) out_ << ",";
-    out_ << "\n";
-    JsonWriter w(out_);
+    JsonWriter w = next_element();
     std::string trace = tree.trace_id.hex();
     w.begin_object();
     w.key("traceID").value(trace);
@@ -122,17 +143,11 @@ class JaegerWriter final : public TraceWriter {
     w.end_object();
     w.end_object();
   }
-  void finish() override { out_ << "\n]}\n"; }
-
- private:
-  std::ostream& out_;
-  const Catalog& cat_;
-  uint64_t count_ = 0;
 };
 
-class OtlpWriter final : public TraceWriter {
+class OtlpWriter final : public WrappedArrayWriter {
  public:
-  OtlpWriter(std::ostream& out, const Catalog& cat) : out_(out), cat_(cat) { out_ << "{\"resourceSpans\":["; }
+  OtlpWriter(std::ostream& out, const Catalog& cat) : WrappedArrayWriter(out, cat, "resourceSpans") {}
   void add(const CallTree& tree) override {
     auto spans = flatten(tree, cat_);
     std::map<NameId, std::vector<const OutSpan*>> by_service;
@@ -140,9 +155,7 @@ class OtlpWriter final : public TraceWriter {
     std::string trace = tree.trace_id.hex();
     if (trace.size() < 32) trace = std::string(32 - trace.size(), '0') + trace;
     for (const auto& [svc, list] : by_service) {
-      if (count_++) out_ << ",";
-      out_ << "\n";
-      JsonWriter w(out_);
+      JsonWriter w = next_element();
       w.begin_object();
       w.key("resource").begin_object().key("attributes").begin_array();
       w.begin_object().key("key").value("service.name").key("value").begin_object().key("stringValue").value(cat_.names.text(svc)).end_object().end_object();
@@ -175,12 +188,6 @@ class OtlpWriter final : public TraceWriter {
       w.end_object();
     }
   }
-  void finish() override { out_ << "\n]}\n"; }
-
- private:
-  std::ostream& out_;
-  const Catalog& cat_;
-  uint64_t count_ = 0;
 };
 
 }  // namespace
