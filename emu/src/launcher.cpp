@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "launcher/groups.hpp"
@@ -48,45 +49,43 @@ struct CloseDescriptors {
   }
 };
 
-// Starts a group's process with its listening socket as fd 3 and a readiness pipe as fd 4.
-void spawn(ProcessGroup& pg, Group& g, std::vector<std::string> argv, const std::string& dir) {
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
-  g.ready_read = ready[0];
-  ChildSpec spec{g.name, std::move(argv), dir + "/logs/" + g.name + ".log", {{3, g.socket.fd}, {4, ready[1]}}};
-  try {
-    g.child = pg.spawn(spec);
-  } catch (...) {
-    ::close(ready[1]);
-    throw;
-  }
-  ::close(ready[1]);
-  ::close(g.socket.fd);  // the child has it now
-  g.socket.fd = -1;
+void make_pipe(int fds[2]) {
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
 }
 
-// Starts a remote group's process through its host's launch command: its stdin is a pipe we hold
-// (closing it stops the process there), its stdout (relayed by the launch command) our readiness pipe.
-void spawn_remote(ProcessGroup& pg, Group& g, const std::vector<std::string>& argv, const std::string& dir) {
-  int ready[2], in[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
-  if (::pipe2(in, O_CLOEXEC) != 0) {
-    ::close(ready[0]);
-    ::close(ready[1]);
-    throw Error(ErrorKind::io, std::string("cannot make a pipe: ") + std::strerror(errno));
-  }
+// Starts a group's process. Here, its listening socket is fd 3 and a readiness pipe fd 4. On a remote
+// host, through the host's launch command: its stdin is a pipe we hold (closing it stops the process
+// there), and its stdout, relayed by the launch command, is the readiness pipe.
+void spawn(ProcessGroup& pg, Group& g, std::vector<std::string> argv, const std::string& dir) {
+  if (g.remote()) argv = remote_argv(*g.host, argv);
+  int ready[2];
+  make_pipe(ready);
   g.ready_read = ready[0];
-  g.stdin_write = in[1];
-  ChildSpec spec{g.name, remote_argv(*g.host, argv), dir + "/logs/" + g.name + ".log", {{0, in[0]}, {1, ready[1]}}};
+  int handed = g.socket.fd;  // the child's other descriptor, ours to close once it has it
+  std::vector<std::pair<int, int>> fds = {{3, g.socket.fd}, {4, ready[1]}};
+  if (g.remote()) {
+    int in[2];
+    try {
+      make_pipe(in);
+    } catch (...) {
+      ::close(ready[1]);
+      throw;
+    }
+    g.stdin_write = in[1];
+    handed = in[0];
+    fds = {{0, in[0]}, {1, ready[1]}};
+  }
+  ChildSpec spec{g.name, std::move(argv), dir + "/logs/" + g.name + ".log", std::move(fds)};
   try {
     g.child = pg.spawn(spec);
   } catch (...) {
     ::close(ready[1]);
-    ::close(in[0]);
+    if (g.remote()) ::close(handed);  // a listening socket is left to CloseDescriptors
     throw;
   }
   ::close(ready[1]);
-  ::close(in[0]);
+  ::close(handed);  // the child has it now
+  if (!g.remote()) g.socket.fd = -1;
 }
 
 // Closes the stdin of every remote process (they stop, flushing their spans) and waits up to `grace_s`
@@ -103,21 +102,25 @@ void stop_remote(ProcessGroup& pg, std::vector<Group>& groups, double grace_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(grace_s);
   auto running = [&] {
     for (const auto& g : groups)
-      if (g.host && g.host->remote() && !pg.poll_exit(g.child).exited) return true;
+      if (g.remote() && !pg.poll_exit(g.child).exited) return true;
     return false;
   };
   while (running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
+// Where what the launch commands of a host's file transfers say goes.
+std::string host_log(const std::string& dir, const EmuHost& host) { return dir + "/logs/host-" + host.name + ".log"; }
+
 // Brings a stopped remote process's spans and stats back to where the local ones are.
 void fetch_remote_files(const std::vector<Group>& groups, const EmuOptions& o, std::string& failure) {
   for (const auto& g : groups) {
-    if (!g.host || !g.host->remote()) continue;
+    if (!g.remote()) continue;
     std::vector<std::pair<std::string, std::string>> files = {{"/logs/" + g.name + ".stats", "stats"}};
     if (o.spans) files.emplace_back("/spans/" + g.name + ".spans", "spans");
     for (const auto& [rel, what] : files) {
       try {
-        run_on_host(*g.host, "cat " + shell_quote(g.host->workdir + rel), "", o.output_dir + rel);
+        run_on_host(*g.host, "cat " + shell_quote(g.host->workdir + rel), host_log(o.output_dir, *g.host), "",
+                    o.output_dir + rel);
       } catch (const Error& e) {
         std::filesystem::remove(o.output_dir + rel);
         if (failure.empty()) failure = "could not fetch the " + what + " of " + g.name + ": " + e.what();
@@ -140,11 +143,18 @@ void EmuOptions::validate(const model::Topology& t) const {
     throw Error(ErrorKind::bad_value, "\"" + trace_format + "\"").at_key("trace_format").with_hint("jaeger or otlp");
   for (const auto& [name, kind] : work_per_service)
     if (t.find_service(name) == UINT32_MAX) throw Error(ErrorKind::bad_value, "no service \"" + name + "\" in the topology").at_key("work");
+  if (hosts.empty() && !host_of.empty())
+    throw Error(ErrorKind::bad_value, "places processes on hosts, but no hosts are given").at_key("host_of");
+  std::set<std::string> names;
   for (const auto& h : hosts) {
+    if (h.name.empty()) throw Error(ErrorKind::bad_value, "a host needs a name").at_key("hosts");
+    if (!names.insert(h.name).second) throw Error(ErrorKind::bad_value, "host \"" + h.name + "\" given twice").at_key("hosts");
     if (h.address.empty()) throw Error(ErrorKind::bad_value, "needs an address").at_key("hosts." + h.name + ".address");
     if (h.remote() && h.workdir.empty()) throw Error(ErrorKind::bad_value, "needs a workdir").at_key("hosts." + h.name + ".workdir");
     if (h.remote() && h.first_port == 0) throw Error(ErrorKind::bad_value, "must be a port > 0").at_key("hosts." + h.name + ".first_port");
   }
+  for (const auto& [what, where] : host_of)
+    if (!names.count(where)) throw Error(ErrorKind::bad_value, "no host \"" + where + "\"").at_key("host_of." + what);
 }
 
 std::string find_service_binary(const std::string& configured) {
@@ -202,7 +212,7 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
   std::vector<const EmuHost*> remote_hosts;
   for (auto& g : groups) {
     if (!g.host) g.endpoint = Endpoint{options.host, 0};
-    if (!g.host || !g.host->remote()) {
+    if (!g.remote()) {
       g.socket = open_listening_socket(Endpoint{g.endpoint.host, 0});
       g.endpoint.port = g.socket.port;
     } else if (std::find(remote_hosts.begin(), remote_hosts.end(), g.host) == remote_hosts.end()) {
@@ -215,15 +225,11 @@ EmuReport run_emulation(const model::Topology& topology, const EmuOptions& optio
     const std::string w = shell_quote(h->workdir);
     run_on_host(*h, "mkdir -p " + w + "/spans " + w + "/logs && rm -f " + w + "/spans/* " + w + "/logs/*.stats && cat > " + w +
                         "/topology.yaml",
-                topology_file);
+                host_log(dir, *h), topology_file);
   }
   SignalWatch signals;
   ProcessGroup pg;
-  for (auto& g : groups) {
-    auto argv = service_argv(options, g, binary, topology_file, peers, calibration, dir);
-    if (g.host && g.host->remote()) spawn_remote(pg, g, argv, dir);
-    else spawn(pg, g, argv, dir);
-  }
+  for (auto& g : groups) spawn(pg, g, service_argv(options, g, binary, topology_file, peers, calibration, dir), dir);
   report.processes = groups.size();
   wait_ready(pg, groups, signals, options.startup_timeout_s);
 

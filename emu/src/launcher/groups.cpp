@@ -50,17 +50,10 @@ std::vector<Group> make_groups(const model::Topology& t, const EmuOptions& o) {
 }
 
 void assign_hosts(std::vector<Group>& groups, const EmuOptions& o) {
-  if (o.hosts.empty()) {
-    if (!o.host_of.empty()) throw Error(ErrorKind::bad_value, "places processes on hosts, but no hosts are given").at_key("host_of");
-    return;
-  }
+  if (o.hosts.empty()) return;  // EmuOptions::validate: no placement on hosts then, and the names all good
   std::map<std::string, const EmuHost*> by_name;
-  for (const auto& h : o.hosts) {
-    if (h.name.empty()) throw Error(ErrorKind::bad_value, "a host needs a name").at_key("hosts");
-    if (!by_name.emplace(h.name, &h).second) throw Error(ErrorKind::bad_value, "host \"" + h.name + "\" given twice").at_key("hosts");
-  }
+  for (const auto& h : o.hosts) by_name.emplace(h.name, &h);
   for (const auto& [what, host] : o.host_of) {
-    if (!by_name.count(host)) throw Error(ErrorKind::bad_value, "no host \"" + host + "\"").at_key("host_of." + what);
     const bool known = std::any_of(groups.begin(), groups.end(), [&](const Group& g) {
       return g.name == what || std::find(g.services.begin(), g.services.end(), what) != g.services.end();
     });
@@ -80,7 +73,7 @@ void assign_hosts(std::vector<Group>& groups, const EmuOptions& o) {
 std::vector<std::string> service_argv(const EmuOptions& o, const Group& g, const std::string& binary,
                                       const std::string& topology_file, const Endpoints& peers,
                                       const Calibration& calibration, const std::string& dir) {
-  const bool remote = g.host && g.host->remote();
+  const bool remote = g.remote();
   const std::string files = remote ? g.host->workdir : dir;
   std::vector<std::string> a = {remote && !g.host->binary.empty() ? g.host->binary : binary, "--name", g.name,
                                 "--topology", remote ? files + "/topology.yaml" : topology_file};

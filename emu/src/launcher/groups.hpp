@@ -19,6 +19,8 @@ struct Group {
   ListeningSocket socket;             // opened here, for a process of this machine
   int ready_read = -1;                // our end of the readiness pipe
   int stdin_write = -1;               // a remote process's stdin: closing it stops the process
+
+  bool remote() const { return host && host->remote(); }
   size_t child = 0;                   // index in the ProcessGroup
   bool ready = false;
 };
@@ -29,7 +31,8 @@ struct Group {
 std::vector<Group> make_groups(const model::Topology& t, const EmuOptions& o);
 
 // Puts each group on its host (EmuOptions::host_of, else round-robin over EmuOptions::hosts) and
-// numbers the ports of remote hosts. Throws Error(bad_value) for an unknown host or group name.
+// numbers the ports of remote hosts. The options are validated (EmuOptions::validate); throws
+// Error(bad_value) when host_of names a service or process there is not.
 void assign_hosts(std::vector<Group>& groups, const EmuOptions& o);
 
 // palette-service's command line for a group: on this machine its listening socket is fd 3 and its

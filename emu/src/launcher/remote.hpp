@@ -16,10 +16,11 @@ std::string shell_quote(const std::string& text);
 // prefixed with exec, so the launch command's child is the program itself).
 std::vector<std::string> remote_argv(const EmuHost& host, const std::vector<std::string>& argv);
 
-// Runs `command_line` (a shell command) on `host` and waits, with stdin from `stdin_path` ("" = none)
-// and stdout into `stdout_path` ("" = discarded). Throws Error(io) naming the host and the command,
-// with what it wrote on stderr, when it cannot be run or exits with a failure.
-void run_on_host(const EmuHost& host, const std::string& command_line, const std::string& stdin_path = "",
-                 const std::string& stdout_path = "", double timeout_s = 60);
+// Runs `command_line` (a shell command) on `host` and waits, with stdin from `stdin_path` ("" = none),
+// stdout into `stdout_path` ("" = discarded) and stderr appended to `log_path`. Throws Error(io)
+// naming the host and the command, with the end of its stderr, when it cannot be run, exits with a
+// failure or outlasts `timeout_s`.
+void run_on_host(const EmuHost& host, const std::string& command_line, const std::string& log_path,
+                 const std::string& stdin_path = "", const std::string& stdout_path = "", double timeout_s = 60);
 
 }  // namespace palette::emu
