@@ -54,10 +54,8 @@ TraceSummary TraceStats::summary(const Catalog& catalog) const {
   const ArrivalRate::Result arrivals = arrivals_.result();
   s.active_window_s = arrivals.active_s;
   s.collection_pauses = arrivals.pauses;
-  // Over the timed roots, counted for every trace (as before pauses were found: (traces - 1) / window).
-  s.traced_rate_per_s = arrivals.starts > 1 ? arrivals.rate_per_s * static_cast<double>(traces_ - 1) /
-                                                 static_cast<double>(arrivals.starts - 1)
-                                           : 0;
+  // Over the timed roots, counted for every trace.
+  s.traced_rate_per_s = arrivals.rate_for(traces_);
   s.request_rate_per_s = s.sampling_probability > 0 ? s.traced_rate_per_s / s.sampling_probability : s.traced_rate_per_s;
   for (const auto& [api, n] : roots_) s.root_apis.emplace_back(catalog.api_label(api), n);
   std::stable_sort(s.root_apis.begin(), s.root_apis.end(), [](const auto& a, const auto& b) { return a.second > b.second; });

@@ -31,6 +31,11 @@ class ArrivalRate {
     double active_s = 0;   // the same without the pauses
     uint64_t pauses = 0;
     double rate_per_s = 0; // starts per active second (0 with fewer than two distinct starts)
+    // The rate of `requests` arrivals of which these starts are the timed ones: the same active
+    // window, (requests - 1) gaps in it.
+    double rate_for(uint64_t requests) const {
+      return starts > 1 && requests > 1 ? rate_per_s * static_cast<double>(requests - 1) / static_cast<double>(starts - 1) : 0;
+    }
   };
   Result result() const;
 

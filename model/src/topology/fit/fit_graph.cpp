@@ -59,15 +59,11 @@ void fit_graph(const Records& r, Topology& t) {
   // The rate while traces were being collected (pauses of the collection left out: arrival_rate.hpp),
   // from the timed roots, for all the requests; a sampling tracer kept only a share of the requests.
   stats::ArrivalRate arrivals;
-  uint64_t timed = 0;
   for (const auto& req : r.requests)
-    if (r.invocations[req.first_invocation].timed) {
-      arrivals.add(static_cast<int64_t>(req.start_us));
-      ++timed;
-    }
+    if (r.invocations[req.first_invocation].timed) arrivals.add(static_cast<int64_t>(req.start_us));
   t.source.sampling_probability = r.sampling_probability;
   double kept = r.sampling_probability > 0 ? r.sampling_probability : 1.0;
-  t.arrival_rate_per_s = timed > 1 ? arrivals.result().rate_per_s * n / static_cast<double>(timed) / kept : 0;
+  t.arrival_rate_per_s = arrivals.result().rate_for(r.requests.size()) / kept;
 }
 
 }  // namespace palette::model::fit
